@@ -1,0 +1,85 @@
+import {Flags, type Interfaces} from '@oclif/core'
+
+import {InvalidArgumentError} from '../core/errors.js'
+import {parseSize} from './sizes.js'
+
+/**
+ * The flag types every command shares, each converting and checking its value
+ * with the cmdlets' wording. Ranges that depend on the host or the VM are the
+ * VMMS's to check.
+ */
+
+/** Bytes: `512MB`, `1.5GB`, `1073741824`. */
+export const sizeFlag = (parameter: string, description: string) =>
+  Flags.custom<number>({description, helpValue: '<size>', parse: async (input) => parseSize(input, parameter)})()
+
+export const integerFlag = (parameter: string, description: string) =>
+  Flags.custom<number>({
+    description,
+    helpValue: '<n>',
+    parse: async (input) => {
+      if (!/^\s*-?\d+\s*$/.test(input)) {
+        throw new InvalidArgumentError(
+          `Cannot bind parameter '${parameter}'. Cannot convert value "${input}" to type "System.Int32": it is not a whole number.`,
+        )
+      }
+      return Number(input)
+    },
+  })()
+
+/** A PowerShell [bool] parameter: true/false, $true/$false, 1/0; a bare `-Flag` means true. */
+export const boolFlag = (parameter: string, description: string) => {
+  const flag = Flags.custom<boolean>({
+    description,
+    helpValue: 'true|false',
+    parse: async (input) => {
+      const value = input.trim().toLowerCase().replace(/^\$/, '')
+      if (value === 'true' || value === '1') return true
+      if (value === 'false' || value === '0') return false
+      throw new InvalidArgumentError(
+        `Cannot bind parameter '${parameter}'. Cannot convert value "${input}" to type "System.Boolean": use true or false.`,
+      )
+    },
+  })()
+  return Object.assign(flag, {psBoolean: true})
+}
+
+/** An enum parameter, matched case-insensitively and returned in its canonical spelling. */
+export const enumFlag = <T extends string>(parameter: string, values: readonly T[], description: string) =>
+  Flags.custom<string>({
+    description: `${description} (${values.join(', ')})`,
+    helpValue: `<${values.join('|')}>`,
+    parse: async (input) => {
+      const match = values.find((v) => v.toLowerCase() === input.trim().toLowerCase())
+      if (!match) {
+        throw new InvalidArgumentError(
+          `Cannot bind parameter '${parameter}'. Cannot convert value "${input}": specify one of the following enumerator names and try again: ${values.join(', ')}.`,
+        )
+      }
+      return match
+    },
+  })() as unknown as Interfaces.OptionFlag<T | undefined>
+
+/** Output shape for get-* commands (and anything that prints objects). */
+export const outputFlags = {
+  json: Flags.boolean({description: 'Print the objects as a JSON array, with the cmdlet property names.'}),
+  format: enumFlag('Format', ['table', 'list', 'json'] as const, 'Output view'),
+}
+
+export const passthruFlag = {
+  passthru: Flags.boolean({description: 'Print the changed objects (as --format or --json select).'}),
+}
+
+export const whatIfFlag = {
+  whatif: Flags.boolean({description: 'Show what would happen without doing it.', aliases: ['what-if']}),
+}
+
+export const confirmFlags = {
+  force: Flags.boolean({description: 'Do not ask for confirmation.'}),
+  confirm: boolFlag('Confirm', 'Ask for confirmation (true) or not (false). Without a terminal, pass --force or --confirm false.'),
+}
+
+/** Target VMs by VMId, besides names. */
+export const vmIdFlag = {
+  id: Flags.string({description: 'VMId of a virtual machine (repeatable).', multiple: true, aliases: ['vm-id']}),
+}

@@ -1,0 +1,98 @@
+/**
+ * PowerShell spelling for every command, in one place: `-MemoryStartupBytes 1GB`
+ * becomes `--memory-startup-bytes 1GB` (parameter names compare case-insensitively
+ * and without dashes, aliases included), `-Name web01` becomes the positional
+ * argument it is bound to, `-Confirm:$false` becomes `--confirm=false`, and
+ * `$true`/`$false` become true/false. What it does not recognise it leaves for
+ * oclif, which then reports the unknown flag.
+ */
+
+export interface FlagLike {
+  type: 'boolean' | 'option'
+  aliases?: string[]
+  char?: string
+  /** Set on our PowerShell [bool] flags: a bare `-Flag` means true. */
+  psBoolean?: boolean
+}
+
+export interface ParameterTable {
+  flags: Record<string, FlagLike>
+  args: Record<string, unknown>
+}
+
+const squash = (name: string): string => name.replace(/-/g, '').toLowerCase()
+
+function psValue(value: string): string {
+  const lower = value.toLowerCase()
+  if (lower === '$true') return 'true'
+  if (lower === '$false') return 'false'
+  return value
+}
+
+export function normalizeArgv(argv: readonly string[], table: ParameterTable): string[] {
+  const byName = new Map<string, string>()
+  for (const [name, flag] of Object.entries(table.flags)) {
+    byName.set(squash(name), name)
+    for (const alias of flag.aliases ?? []) byName.set(squash(alias), name)
+  }
+  const argNames = new Set(Object.keys(table.args).map(squash))
+
+  const named: string[] = []
+  const positionalFromNames: string[] = []
+  const positionals: string[] = []
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i]
+    if (token === '--') {
+      positionals.push(...argv.slice(i + 1))
+      break
+    }
+    const parsed = parseParameterToken(token)
+    if (!parsed) {
+      positionals.push(psValue(token))
+      continue
+    }
+    const key = squash(parsed.name)
+    const flagName = byName.get(key)
+    if (flagName) {
+      const flag = table.flags[flagName]
+      if (flag.type === 'boolean') {
+        // A switch: `-Force`, `-Force:$true`; `-Force:$false` means not given.
+        if (parsed.value === undefined || psValue(parsed.value) === 'true') named.push(`--${flagName}`)
+        continue
+      }
+      if (parsed.value !== undefined) {
+        named.push(`--${flagName}=${psValue(parsed.value)}`)
+      } else if (flag.psBoolean && (i + 1 >= argv.length || !isBooleanWord(argv[i + 1]))) {
+        named.push(`--${flagName}=true`)
+      } else if (i + 1 < argv.length) {
+        named.push(`--${flagName}`, psValue(argv[++i]))
+      } else {
+        named.push(`--${flagName}`)
+      }
+      continue
+    }
+    if (argNames.has(key)) {
+      // `-Name a,b`, `-Name a` or `--name a`: bound to the positional parameter.
+      if (parsed.value !== undefined) positionalFromNames.push(psValue(parsed.value))
+      else if (i + 1 < argv.length) positionalFromNames.push(psValue(argv[++i]))
+      continue
+    }
+    named.push(token)
+  }
+  return [...positionalFromNames, ...positionals, ...named]
+}
+
+function isBooleanWord(token: string): boolean {
+  return /^(\$?true|\$?false|1|0)$/i.test(token)
+}
+
+/** `--kebab-name[=v]`, or `-PowerShellName[:v]` (two or more characters, starting with a letter). */
+function parseParameterToken(token: string): {name: string; value?: string} | null {
+  if (token.startsWith('--') && token.length > 2) {
+    const eq = token.indexOf('=')
+    return eq < 0 ? {name: token.slice(2)} : {name: token.slice(2, eq), value: token.slice(eq + 1)}
+  }
+  const ps = /^-([A-Za-z][A-Za-z0-9-]+)(?::(.*))?$/s.exec(token)
+  if (ps) return {name: ps[1], value: ps[2]}
+  return null
+}

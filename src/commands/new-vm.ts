@@ -1,0 +1,43 @@
+import {resolve} from 'node:path'
+
+import {Args, Flags} from '@oclif/core'
+
+import {HvCommand} from '../cli/base-command.js'
+import {integerFlag, outputFlags, sizeFlag, whatIfFlag} from '../cli/flags.js'
+import {vmView} from '../cli/views/vm.js'
+import {DEFAULT_VM_NAME} from '../core/vmms/index.js'
+
+export default class NewVm extends HvCommand {
+  static summary = 'Create a virtual machine (New-VM).'
+  static description =
+    'Creates a VM in the Off state and prints it. Names need not be unique, as in Hyper-V: the VMId (in --json) tells duplicates apart.'
+  static examples = [
+    '<%= config.bin %> new-vm web01 -MemoryStartupBytes 1GB -Generation 2',
+    '<%= config.bin %> new-vm --name web02 --memory-startup-bytes 512MB --json',
+  ]
+  static args = {
+    name: Args.string({description: `Name of the VM (default "${DEFAULT_VM_NAME}").`}),
+  }
+  static flags = {
+    'memory-startup-bytes': sizeFlag('MemoryStartupBytes', 'Memory at start (default 512MB).'),
+    generation: integerFlag('Generation', 'Virtual machine generation, 1 or 2 (default 1).'),
+    path: Flags.string({description: 'Folder under which a folder named after the VM holds its files.'}),
+    version: Flags.string({description: 'Configuration version (default: the host\'s newest).'}),
+    ...whatIfFlag,
+    ...outputFlags,
+  }
+
+  async run(): Promise<void> {
+    const {args, flags} = await this.parse(NewVm)
+    const name = args.name ?? DEFAULT_VM_NAME
+    if (!(await this.shouldProcess('New-VM', name, flags, false))) return
+    const vm = await this.vmms.newVm({
+      name,
+      memoryStartupBytes: flags['memory-startup-bytes'],
+      generation: flags.generation,
+      path: flags.path === undefined ? undefined : resolve(flags.path),
+      version: flags.version,
+    })
+    await this.print([vm], vmView, flags)
+  }
+}

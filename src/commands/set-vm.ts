@@ -1,0 +1,63 @@
+import {Args, Flags} from '@oclif/core'
+
+import {HvCommand} from '../cli/base-command.js'
+import {boolFlag, enumFlag, integerFlag, outputFlags, passthruFlag, sizeFlag, vmIdFlag, whatIfFlag} from '../cli/flags.js'
+import {vmView} from '../cli/views/vm.js'
+import {InvalidArgumentError} from '../core/errors.js'
+import {AUTOMATIC_START_ACTIONS, AUTOMATIC_STOP_ACTIONS, CHECKPOINT_TYPES} from '../core/vmms/index.js'
+
+export default class SetVm extends HvCommand {
+  static summary = 'Change the configuration of virtual machines (Set-VM).'
+  static description =
+    'Processor count and memory sizes can change only while the VM is off; names, notes and automatic actions at any time.'
+  static examples = [
+    '<%= config.bin %> set-vm web01 -ProcessorCount 2 -MemoryStartupBytes 2GB',
+    '<%= config.bin %> set-vm web01 --dynamic-memory --memory-minimum-bytes 512MB --memory-maximum-bytes 4GB',
+    "<%= config.bin %> set-vm 'web*' -AutomaticStopAction ShutDown -Notes 'front end'",
+  ]
+  static strict = false
+  static args = {name: Args.string({description: 'VM names (wildcards allowed).'})}
+  static flags = {
+    ...vmIdFlag,
+    'new-vm-name': Flags.string({description: 'Rename the VM.'}),
+    'processor-count': integerFlag('ProcessorCount', 'Number of virtual processors.'),
+    'memory-startup-bytes': sizeFlag('MemoryStartupBytes', 'Memory at start.'),
+    'dynamic-memory': Flags.boolean({description: 'Enable dynamic memory.', exclusive: ['static-memory']}),
+    'static-memory': Flags.boolean({description: 'Disable dynamic memory.'}),
+    'memory-minimum-bytes': sizeFlag('MemoryMinimumBytes', 'Dynamic memory minimum.'),
+    'memory-maximum-bytes': sizeFlag('MemoryMaximumBytes', 'Dynamic memory maximum.'),
+    'automatic-start-action': enumFlag('AutomaticStartAction', AUTOMATIC_START_ACTIONS, 'What to do when the host starts'),
+    'automatic-stop-action': enumFlag('AutomaticStopAction', AUTOMATIC_STOP_ACTIONS, 'What to do when the host stops'),
+    'automatic-start-delay': integerFlag('AutomaticStartDelay', 'Seconds to wait before the automatic start.'),
+    'checkpoint-type': enumFlag('CheckpointType', CHECKPOINT_TYPES, 'Kind of checkpoint to take'),
+    'automatic-checkpoints-enabled': boolFlag('AutomaticCheckpointsEnabled', 'Take a checkpoint at each start.'),
+    notes: Flags.string({description: 'Free text kept with the VM.'}),
+    ...passthruFlag,
+    ...whatIfFlag,
+    ...outputFlags,
+  }
+
+  async run(): Promise<void> {
+    const {argv, flags} = await this.parse(SetVm)
+    const changes = {
+      newName: flags['new-vm-name'],
+      processorCount: flags['processor-count'],
+      memoryStartupBytes: flags['memory-startup-bytes'],
+      dynamicMemory: flags['dynamic-memory'] ? true : flags['static-memory'] ? false : undefined,
+      memoryMinimumBytes: flags['memory-minimum-bytes'],
+      memoryMaximumBytes: flags['memory-maximum-bytes'],
+      automaticStartAction: flags['automatic-start-action'],
+      automaticStopAction: flags['automatic-stop-action'],
+      automaticStartDelay: flags['automatic-start-delay'],
+      checkpointType: flags['checkpoint-type'],
+      automaticCheckpointsEnabled: flags['automatic-checkpoints-enabled'],
+      notes: flags.notes,
+    }
+    const selector = this.selector(argv, flags.id)
+    if (changes.newName !== undefined && (await this.vmms.getVms(selector)).length > 1) {
+      throw new InvalidArgumentError('-NewVMName renames one virtual machine; the names given select several.')
+    }
+    const vms = await this.actOnVms(selector, 'Set-VM', flags, (ids) => this.vmms.setVm({ids}, changes))
+    if (flags.passthru) await this.print(vms, vmView, flags)
+  }
+}

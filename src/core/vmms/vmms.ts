@@ -1,0 +1,343 @@
+import {randomUUID} from 'node:crypto'
+import {isAbsolute, join} from 'node:path'
+
+import {InvalidArgumentError} from '../errors.js'
+import {resolveHvHome} from '../store/paths.js'
+import type {
+  AutomaticStartAction, AutomaticStopAction, CheckpointType, EventRecord, MemorySettings, ProcessorSettings,
+  StoreDocument, VmRecord,
+} from '../store/schema.js'
+import {Store} from '../store/store.js'
+import {logEvent} from './event-log.js'
+import {DEFAULT_VM_VERSION, resolveHost, SUPPORTED_VM_VERSIONS, type ResolvedHost} from './host.js'
+import {checkTransition} from './state-machine.js'
+import {
+  MB, validateGeneration, validateMacAddress, validateMemory, validateProcessor, validateRange, validateVmName,
+} from './validation.js'
+import {selectVms, type VmSelector} from './vm-selection.js'
+import {nameMatches} from './wildcard.js'
+
+export interface NewVmOptions {
+  name?: string
+  memoryStartupBytes?: number
+  generation?: number
+  /** Folder under which a folder named after the VM holds its files. */
+  path?: string
+  version?: string
+}
+
+export interface VmChanges {
+  newName?: string
+  processorCount?: number
+  memoryStartupBytes?: number
+  dynamicMemory?: boolean
+  memoryMinimumBytes?: number
+  memoryMaximumBytes?: number
+  automaticStartAction?: AutomaticStartAction
+  automaticStopAction?: AutomaticStopAction
+  automaticStartDelay?: number
+  checkpointType?: CheckpointType
+  automaticCheckpointsEnabled?: boolean
+  notes?: string
+}
+
+export type ProcessorChanges = Partial<ProcessorSettings>
+
+export interface MemoryChanges {
+  dynamicMemoryEnabled?: boolean
+  startupBytes?: number
+  minimumBytes?: number
+  maximumBytes?: number
+  buffer?: number
+  priority?: number
+}
+
+export interface HostChanges {
+  logicalProcessorCount?: number
+  memoryCapacity?: number
+  virtualHardDiskPath?: string
+  virtualMachinePath?: string
+  macAddressMinimum?: string
+  macAddressMaximum?: string
+}
+
+export interface EventQuery {
+  vmNames?: string[]
+  maxEvents?: number
+}
+
+export const DEFAULT_VM_NAME = 'New Virtual Machine'
+export const DEFAULT_MEMORY_STARTUP = 512 * MB
+/** Hyper-V's dynamic-memory defaults for a new VM. */
+const DEFAULT_MEMORY_MINIMUM = 512 * MB
+const DEFAULT_MEMORY_MAXIMUM = 1024 * 1024 * MB
+
+/**
+ * The Virtual Machine Management Service: the one API the commands talk to.
+ * It owns VM configuration, the state machine and the event log; every change
+ * is one store update, so it is validated completely before anything is written.
+ */
+export class Vmms {
+  constructor(readonly store: Store) {}
+
+  static open(home: string = resolveHvHome()): Vmms {
+    return new Vmms(new Store(home))
+  }
+
+  // ---- virtual machines -------------------------------------------------
+
+  async newVm(options: NewVmOptions): Promise<VmRecord> {
+    return this.store.update((doc) => {
+      const host = this.host(doc)
+      const name = options.name ?? DEFAULT_VM_NAME
+      validateVmName(name)
+      const generation = options.generation ?? 1
+      validateGeneration(generation)
+      const version = options.version ?? DEFAULT_VM_VERSION
+      if (!(SUPPORTED_VM_VERSIONS as readonly string[]).includes(version)) {
+        throw new InvalidArgumentError(
+          `'${version}' is not a supported virtual machine configuration version. Supported versions: ${SUPPORTED_VM_VERSIONS.join(', ')}.`,
+        )
+      }
+      if (options.path !== undefined && !isAbsolute(options.path)) {
+        throw new InvalidArgumentError(`The path '${options.path}' is not an absolute path.`)
+      }
+      const memory: MemorySettings = {
+        startup: options.memoryStartupBytes ?? DEFAULT_MEMORY_STARTUP,
+        dynamicMemoryEnabled: false,
+        minimum: Math.min(DEFAULT_MEMORY_MINIMUM, options.memoryStartupBytes ?? DEFAULT_MEMORY_STARTUP),
+        maximum: DEFAULT_MEMORY_MAXIMUM,
+        buffer: 20,
+        priority: 50,
+      }
+      validateMemory(name, memory, host)
+      const vm: VmRecord = {
+        id: randomUUID(),
+        name,
+        generation,
+        version,
+        path: options.path === undefined ? host.virtualMachinePath : join(options.path, name),
+        notes: '',
+        creationTime: new Date().toISOString(),
+        state: 'Off',
+        status: 'Operating normally',
+        processor: {
+          count: 1, reserve: 0, maximum: 100, relativeWeight: 100,
+          compatibilityForMigrationEnabled: false, compatibilityForOlderOperatingSystemsEnabled: false,
+          exposeVirtualizationExtensions: false,
+        },
+        memory,
+        automaticStartAction: 'StartIfRunning',
+        automaticStopAction: 'Save',
+        automaticStartDelay: 0,
+        checkpointType: 'Production',
+        automaticCheckpointsEnabled: false,
+      }
+      doc.vms.push(vm)
+      logEvent(doc, vm, `Virtual machine '${name}' was created (Generation ${generation}, ${memory.startup / MB} MB, version ${version}).`)
+      return vm
+    })
+  }
+
+  async getVms(selector: VmSelector = {}): Promise<VmRecord[]> {
+    return selectVms((await this.store.read()).vms, selector)
+  }
+
+  async setVm(selector: VmSelector, changes: VmChanges): Promise<VmRecord[]> {
+    return this.mutateVms(selector, (vm, doc) => {
+      const host = this.host(doc)
+      const described: string[] = []
+      const hardware =
+        changes.processorCount !== undefined || changes.memoryStartupBytes !== undefined ||
+        changes.dynamicMemory !== undefined || changes.memoryMinimumBytes !== undefined ||
+        changes.memoryMaximumBytes !== undefined
+      if (hardware) checkTransition(vm, 'reconfigure-hardware')
+      if (changes.newName !== undefined) {
+        validateVmName(changes.newName, 'NewVMName')
+        described.push(`name '${vm.name}' -> '${changes.newName}'`)
+        vm.name = changes.newName
+      }
+      if (changes.processorCount !== undefined) {
+        const processor = {...vm.processor, count: changes.processorCount}
+        validateProcessor(vm.name, processor, host)
+        vm.processor = processor
+        described.push(`ProcessorCount ${processor.count}`)
+      }
+      const memory = {...vm.memory}
+      if (changes.memoryStartupBytes !== undefined) memory.startup = changes.memoryStartupBytes
+      if (changes.dynamicMemory !== undefined) memory.dynamicMemoryEnabled = changes.dynamicMemory
+      if (changes.memoryMinimumBytes !== undefined) memory.minimum = changes.memoryMinimumBytes
+      if (changes.memoryMaximumBytes !== undefined) memory.maximum = changes.memoryMaximumBytes
+      if (hardware) {
+        validateMemory(vm.name, memory, host)
+        vm.memory = memory
+        described.push(`memory ${describeMemory(memory)}`)
+      }
+      if (changes.automaticStartAction !== undefined) {
+        vm.automaticStartAction = changes.automaticStartAction
+        described.push(`AutomaticStartAction ${changes.automaticStartAction}`)
+      }
+      if (changes.automaticStopAction !== undefined) {
+        vm.automaticStopAction = changes.automaticStopAction
+        described.push(`AutomaticStopAction ${changes.automaticStopAction}`)
+      }
+      if (changes.automaticStartDelay !== undefined) {
+        validateRange('AutomaticStartDelay', changes.automaticStartDelay, 0, 2_147_483)
+        vm.automaticStartDelay = changes.automaticStartDelay
+        described.push(`AutomaticStartDelay ${changes.automaticStartDelay}`)
+      }
+      if (changes.checkpointType !== undefined) {
+        vm.checkpointType = changes.checkpointType
+        described.push(`CheckpointType ${changes.checkpointType}`)
+      }
+      if (changes.automaticCheckpointsEnabled !== undefined) {
+        vm.automaticCheckpointsEnabled = changes.automaticCheckpointsEnabled
+        described.push(`AutomaticCheckpointsEnabled ${changes.automaticCheckpointsEnabled}`)
+      }
+      if (changes.notes !== undefined) {
+        vm.notes = changes.notes
+        described.push('Notes')
+      }
+      return described.length ? `Virtual machine '${vm.name}' was reconfigured: ${described.join(', ')}.` : null
+    })
+  }
+
+  async renameVm(selector: VmSelector, newName: string): Promise<VmRecord[]> {
+    validateVmName(newName, 'NewName')
+    return this.mutateVms(selector, (vm) => {
+      const old = vm.name
+      vm.name = newName
+      return `Virtual machine '${old}' was renamed to '${newName}'.`
+    })
+  }
+
+  async removeVm(selector: VmSelector): Promise<VmRecord[]> {
+    return this.store.update((doc) => {
+      const targets = selectVms(doc.vms, selector)
+      for (const vm of targets) checkTransition(vm, 'remove')
+      const ids = new Set(targets.map((vm) => vm.id))
+      doc.vms = doc.vms.filter((vm) => !ids.has(vm.id))
+      for (const vm of targets) logEvent(doc, vm, `Virtual machine '${vm.name}' was deleted.`)
+      return targets
+    })
+  }
+
+  async setProcessor(selector: VmSelector, changes: ProcessorChanges): Promise<VmRecord[]> {
+    return this.mutateVms(selector, (vm, doc) => {
+      if (changes.count !== undefined && changes.count !== vm.processor.count) checkTransition(vm, 'reconfigure-hardware')
+      const processor = {...vm.processor, ...definedOnly(changes)}
+      validateProcessor(vm.name, processor, this.host(doc))
+      vm.processor = processor
+      return `Processor settings of '${vm.name}' were changed: count ${processor.count}, reserve ${processor.reserve}%, maximum ${processor.maximum}%, relative weight ${processor.relativeWeight}.`
+    })
+  }
+
+  async setMemory(selector: VmSelector, changes: MemoryChanges): Promise<VmRecord[]> {
+    return this.mutateVms(selector, (vm, doc) => {
+      const memory: MemorySettings = {
+        startup: changes.startupBytes ?? vm.memory.startup,
+        dynamicMemoryEnabled: changes.dynamicMemoryEnabled ?? vm.memory.dynamicMemoryEnabled,
+        minimum: changes.minimumBytes ?? vm.memory.minimum,
+        maximum: changes.maximumBytes ?? vm.memory.maximum,
+        buffer: changes.buffer ?? vm.memory.buffer,
+        priority: changes.priority ?? vm.memory.priority,
+      }
+      const sizeChanged =
+        memory.startup !== vm.memory.startup || memory.dynamicMemoryEnabled !== vm.memory.dynamicMemoryEnabled ||
+        memory.minimum !== vm.memory.minimum || memory.maximum !== vm.memory.maximum
+      if (sizeChanged) checkTransition(vm, 'reconfigure-hardware')
+      validateMemory(vm.name, memory, this.host(doc))
+      vm.memory = memory
+      return `Memory settings of '${vm.name}' were changed: ${describeMemory(memory)}.`
+    })
+  }
+
+  // ---- host ----------------------------------------------------------------
+
+  async getHost(): Promise<ResolvedHost> {
+    return this.host(await this.store.read())
+  }
+
+  async setHost(changes: HostChanges): Promise<ResolvedHost> {
+    return this.store.update((doc) => {
+      const next = {...doc.host}
+      if (changes.logicalProcessorCount !== undefined) {
+        validateRange('LogicalProcessorCount', changes.logicalProcessorCount, 1, 1024)
+        next.logicalProcessorCount = changes.logicalProcessorCount
+      }
+      if (changes.memoryCapacity !== undefined) {
+        validateRange('MemoryCapacity', changes.memoryCapacity, 64 * MB, 2 ** 52)
+        next.memoryCapacity = changes.memoryCapacity
+      }
+      for (const key of ['virtualHardDiskPath', 'virtualMachinePath'] as const) {
+        const path = changes[key]
+        if (path === undefined) continue
+        if (!isAbsolute(path)) throw new InvalidArgumentError(`The path '${path}' is not an absolute path.`)
+        next[key] = path
+      }
+      if (changes.macAddressMinimum !== undefined) {
+        next.macAddressMinimum = validateMacAddress('MacAddressMinimum', changes.macAddressMinimum)
+      }
+      if (changes.macAddressMaximum !== undefined) {
+        next.macAddressMaximum = validateMacAddress('MacAddressMaximum', changes.macAddressMaximum)
+      }
+      const resolved = resolveHost(next, this.store.home)
+      if (parseInt(resolved.macAddressMinimum, 16) > parseInt(resolved.macAddressMaximum, 16)) {
+        throw new InvalidArgumentError(
+          `The MAC address range is not valid: the minimum ${resolved.macAddressMinimum} is greater than the maximum ${resolved.macAddressMaximum}.`,
+        )
+      }
+      doc.host = next
+      logEvent(doc, null, `Host settings were changed: ${Object.keys(definedOnly(changes)).join(', ')}.`)
+      return resolved
+    })
+  }
+
+  // ---- event log -----------------------------------------------------------
+
+  async getEvents(query: EventQuery = {}): Promise<EventRecord[]> {
+    const doc = await this.store.read()
+    let events = doc.events
+    const names = query.vmNames ?? []
+    if (names.length) {
+      events = events.filter((e) => e.vmName !== null && names.some((pattern) => nameMatches(pattern, e.vmName!)))
+    }
+    const newestFirst = [...events].reverse()
+    if (query.maxEvents !== undefined) {
+      validateRange('MaxEvents', query.maxEvents, 1, Number.MAX_SAFE_INTEGER)
+      return newestFirst.slice(0, query.maxEvents)
+    }
+    return newestFirst
+  }
+
+  // ---- helpers -------------------------------------------------------------
+
+  private host(doc: StoreDocument): ResolvedHost {
+    return resolveHost(doc.host, this.store.home)
+  }
+
+  /** Apply `change` to every selected VM in one update; a throw from any VM aborts them all. */
+  private async mutateVms(
+    selector: VmSelector,
+    change: (vm: VmRecord, doc: StoreDocument) => string | null,
+  ): Promise<VmRecord[]> {
+    return this.store.update((doc) => {
+      const targets = selectVms(doc.vms, selector)
+      for (const vm of targets) {
+        const message = change(vm, doc)
+        if (message) logEvent(doc, vm, message)
+      }
+      return targets
+    })
+  }
+}
+
+function describeMemory(memory: MemorySettings): string {
+  const base = `startup ${memory.startup / MB} MB`
+  if (!memory.dynamicMemoryEnabled) return `${base}, static`
+  return `${base}, dynamic ${memory.minimum / MB}-${memory.maximum / MB} MB, buffer ${memory.buffer}%, priority ${memory.priority}`
+}
+
+function definedOnly<T extends object>(changes: T): Partial<T> {
+  return Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined)) as Partial<T>
+}
