@@ -1,4 +1,5 @@
 import {InvalidArgumentError} from '../core/errors.js'
+import {lazyImport} from './lazy-import.js'
 
 export interface ConfirmOptions {
   force?: boolean
@@ -19,7 +20,7 @@ export async function confirmAction(operation: string, target: string, options: 
       `${operation} on "${target}" needs confirmation and no prompt can be shown here: pass --force (or --confirm false) to proceed.`,
     )
   }
-  const {confirm} = await import('@inquirer/prompts')
+  const {confirm} = await lazyImport<typeof import('@inquirer/prompts')>('@inquirer/prompts')
   return confirm({
     message: `Are you sure you want to perform this action? Performing the operation "${operation}" on target "${target}".`,
     default: false,

@@ -27,8 +27,11 @@ export const integerFlag = (parameter: string, description: string) =>
     },
   })()
 
-/** A PowerShell [bool] parameter: true/false, $true/$false, 1/0; a bare `-Flag` means true. */
-export const boolFlag = (parameter: string, description: string) => {
+/**
+ * A PowerShell [bool] parameter: true/false, $true/$false, 1/0. With
+ * bareMeansTrue it behaves as a switch that also takes a value, like -Confirm.
+ */
+export const boolFlag = (parameter: string, description: string, bareMeansTrue = false) => {
   const flag = Flags.custom<boolean>({
     description,
     helpValue: 'true|false',
@@ -41,7 +44,7 @@ export const boolFlag = (parameter: string, description: string) => {
       )
     },
   })()
-  return Object.assign(flag, {psBoolean: true})
+  return Object.assign(flag, {bareMeansTrue})
 }
 
 /** An enum parameter, matched case-insensitively and returned in its canonical spelling. */
@@ -76,7 +79,11 @@ export const whatIfFlag = {
 
 export const confirmFlags = {
   force: Flags.boolean({description: 'Do not ask for confirmation.'}),
-  confirm: boolFlag('Confirm', 'Ask for confirmation (true) or not (false). Without a terminal, pass --force or --confirm false.'),
+  confirm: boolFlag(
+    'Confirm',
+    'Ask for confirmation (true) or not (false). Without a terminal, pass --force or --confirm false.',
+    true,
+  ),
 }
 
 /** Target VMs by VMId, besides names. */

@@ -11,8 +11,11 @@ export interface FlagLike {
   type: 'boolean' | 'option'
   aliases?: string[]
   char?: string
-  /** Set on our PowerShell [bool] flags: a bare `-Flag` means true. */
-  psBoolean?: boolean
+  /**
+   * A PowerShell switch that also takes a value (`-Confirm`, `-Confirm:$false`,
+   * `--confirm false`): bare means true; the next word is its value only if it is true or false.
+   */
+  bareMeansTrue?: boolean
 }
 
 export interface ParameterTable {
@@ -37,18 +40,19 @@ export function normalizeArgv(argv: readonly string[], table: ParameterTable): s
   }
   const argNames = new Set(Object.keys(table.args).map(squash))
 
-  const named: string[] = []
+  // Values of -Name-style parameters go first, as the positionals they are bound to;
+  // every other token keeps its place.
   const positionalFromNames: string[] = []
-  const positionals: string[] = []
+  const rest: string[] = []
   for (let i = 0; i < argv.length; i++) {
     const token = argv[i]
     if (token === '--') {
-      positionals.push(...argv.slice(i + 1))
+      rest.push(...argv.slice(i + 1))
       break
     }
     const parsed = parseParameterToken(token)
     if (!parsed) {
-      positionals.push(psValue(token))
+      rest.push(psValue(token))
       continue
     }
     const key = squash(parsed.name)
@@ -57,17 +61,17 @@ export function normalizeArgv(argv: readonly string[], table: ParameterTable): s
       const flag = table.flags[flagName]
       if (flag.type === 'boolean') {
         // A switch: `-Force`, `-Force:$true`; `-Force:$false` means not given.
-        if (parsed.value === undefined || psValue(parsed.value) === 'true') named.push(`--${flagName}`)
+        if (parsed.value === undefined || psValue(parsed.value) === 'true') rest.push(`--${flagName}`)
         continue
       }
       if (parsed.value !== undefined) {
-        named.push(`--${flagName}=${psValue(parsed.value)}`)
-      } else if (flag.psBoolean && (i + 1 >= argv.length || !isBooleanWord(argv[i + 1]))) {
-        named.push(`--${flagName}=true`)
+        rest.push(`--${flagName}=${psValue(parsed.value)}`)
+      } else if (flag.bareMeansTrue && (i + 1 >= argv.length || !isBooleanWord(argv[i + 1]))) {
+        rest.push(`--${flagName}=true`)
       } else if (i + 1 < argv.length) {
-        named.push(`--${flagName}`, psValue(argv[++i]))
+        rest.push(`--${flagName}`, psValue(argv[++i]))
       } else {
-        named.push(`--${flagName}`)
+        rest.push(`--${flagName}`)
       }
       continue
     }
@@ -77,9 +81,9 @@ export function normalizeArgv(argv: readonly string[], table: ParameterTable): s
       else if (i + 1 < argv.length) positionalFromNames.push(psValue(argv[++i]))
       continue
     }
-    named.push(token)
+    rest.push(token)
   }
-  return [...positionalFromNames, ...positionals, ...named]
+  return [...positionalFromNames, ...rest]
 }
 
 function isBooleanWord(token: string): boolean {

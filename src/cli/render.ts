@@ -1,3 +1,5 @@
+import {lazyImport} from './lazy-import.js'
+
 /**
  * Output in the three shapes the cmdlets' users know: a Format-Table view with the
  * cmdlet's default columns, a Format-List view of every property, and JSON with
@@ -37,21 +39,47 @@ export function renderList(objects: readonly object[]): string {
   return `\n${blocks.join('\n\n')}\n\n`
 }
 
-/** Format-Table: header, a dashed rule under each header, one row per item. */
+/**
+ * Format-Table: header, a dashed rule under each header, one row per item.
+ * On a terminal, columns are fitted to its width the way PowerShell truncates
+ * (cli-table3 does the fitting); elsewhere every value is printed whole, with a
+ * plain formatter that costs nothing to load.
+ */
 export async function renderTable<T>(items: readonly T[], columns: readonly Column<T>[]): Promise<string> {
-  const {default: Table} = await import('cli-table3')
+  const cells = items.map((item) => columns.map((c) => formatValue(c.value(item))))
+  const width = process.stdout.isTTY ? process.stdout.columns : undefined
+  const lines = width ? await fittedTable(columns, cells, width) : plainTable(columns, cells)
+  return `\n${lines.join('\n')}\n\n`
+}
+
+function plainTable<T>(columns: readonly Column<T>[], cells: string[][]): string[] {
+  const widths = columns.map((c, i) => Math.max(c.header.length, ...cells.map((row) => row[i].length)))
+  const line = (values: string[]) =>
+    values
+      .map((value, i) => (columns[i].align === 'right' ? value.padStart(widths[i]) : value.padEnd(widths[i])))
+      .join(' ')
+      .trimEnd()
+  return [line(columns.map((c) => c.header)), line(columns.map((c) => '-'.repeat(c.header.length))), ...cells.map(line)]
+}
+
+async function fittedTable<T>(columns: readonly Column<T>[], cells: string[][], terminalWidth: number): Promise<string[]> {
+  const {default: Table} = await lazyImport<typeof import('cli-table3')>('cli-table3')
+  const natural = columns.map((c, i) => Math.max(c.header.length, ...cells.map((row) => row[i].length)))
+  // Give every column its natural width until the terminal is full; the rest are cut with an ellipsis.
+  let room = terminalWidth - 1
+  const colWidths = natural.map((w) => {
+    const given = Math.max(Math.min(w, room), 3)
+    room -= given + 1
+    return given
+  })
   const none = {
     top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '',
     'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: ' ',
   }
-  const table = new Table({chars: none, style: {head: [], border: [], 'padding-left': 0, 'padding-right': 0}})
-  table.push(columns.map((c) => ({content: c.header, hAlign: c.align ?? 'left'})))
-  table.push(columns.map((c) => ({content: '-'.repeat(c.header.length), hAlign: c.align ?? 'left'})))
-  for (const item of items) {
-    table.push(columns.map((c) => ({content: formatValue(c.value(item)), hAlign: c.align ?? 'left'})))
-  }
-  const lines = table.toString().split('\n').map((line) => line.trimEnd())
-  return `\n${lines.join('\n')}\n\n`
+  const table = new Table({chars: none, colWidths, style: {head: [], border: [], 'padding-left': 0, 'padding-right': 0}})
+  const row = (values: string[]) => values.map((content, i) => ({content, hAlign: columns[i].align ?? 'left'}))
+  table.push(row(columns.map((c) => c.header)), row(columns.map((c) => '-'.repeat(c.header.length))), ...cells.map(row))
+  return table.toString().split('\n').map((line) => line.trimEnd())
 }
 
 /** How PowerShell shows a value in a table or list. */

@@ -1,3 +1,5 @@
+import {lazyImport} from './lazy-import.js'
+
 /**
  * Colour for people, never for pipes: escape codes only on a terminal and only
  * when NO_COLOR is unset. chalk is loaded only when colour will be used.
@@ -8,7 +10,7 @@ export function colorEnabled(stream: NodeJS.WriteStream): boolean {
 
 export async function paint(stream: NodeJS.WriteStream, kind: 'error' | 'warning' | 'heading', text: string): Promise<string> {
   if (!colorEnabled(stream)) return text
-  const {default: chalk} = await import('chalk')
+  const {default: chalk} = await lazyImport<typeof import('chalk')>('chalk')
   if (kind === 'error') return chalk.red(text)
   if (kind === 'warning') return chalk.yellow(text)
   return chalk.bold(text)

@@ -34,7 +34,7 @@ export function wildcardToRegExp(pattern: string): RegExp {
 
 /** Exact names compare case-insensitively, as Hyper-V's do. */
 export function nameMatches(pattern: string, name: string): boolean {
-  if (!isWildcardPattern(pattern)) return pattern.toLowerCase() === name.toLowerCase()
+  if (!isWildcardPattern(pattern)) return pattern.replace(/`(.)/g, '$1').toLowerCase() === name.toLowerCase()
   return wildcardToRegExp(pattern).test(name)
 }
 

@@ -1,0 +1,152 @@
+import {spawn} from 'node:child_process'
+import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {afterEach, beforeEach, describe, expect, it} from 'vitest'
+
+import {StoreError} from '../../../src/core/errors.js'
+import {InterProcessLock} from '../../../src/core/store/interprocess-lock.js'
+import {SCHEMA_VERSION} from '../../../src/core/store/schema.js'
+import {Store} from '../../../src/core/store/store.js'
+import {tempHome} from '../../helpers/hv.js'
+
+let home: string
+let cleanup: () => void
+
+beforeEach(() => {
+  ;({home, cleanup} = tempHome('hv-store-'))
+})
+afterEach(() => cleanup())
+
+describe('Store', () => {
+  it('reads an absent store as an empty document without creating it', async () => {
+    const store = new Store(join(home, 'nested'))
+    const doc = await store.read()
+    expect(doc).toMatchObject({schemaVersion: SCHEMA_VERSION, vms: [], events: []})
+    expect(existsSync(join(home, 'nested'))).toBe(false)
+  })
+
+  it('persists an update and returns what the mutation returned', async () => {
+    const store = new Store(home)
+    const result = await store.update((doc) => {
+      doc.host.computerName = 'hostA'
+      return 42
+    })
+    expect(result).toBe(42)
+    expect((await new Store(home).read()).host.computerName).toBe('hostA')
+  })
+
+  it('writes nothing when the mutation throws', async () => {
+    const store = new Store(home)
+    await store.update((doc) => void (doc.host.computerName = 'before'))
+    const before = readFileSync(store.file, 'utf8')
+    await expect(
+      store.update((doc) => {
+        doc.host.computerName = 'after'
+        throw new Error('validation failed')
+      }),
+    ).rejects.toThrow('validation failed')
+    expect(readFileSync(store.file, 'utf8')).toBe(before)
+  })
+
+  it('keeps the previous document as the last-good copy', async () => {
+    const store = new Store(home)
+    await store.update((doc) => void (doc.host.computerName = 'one'))
+    const first = readFileSync(store.file, 'utf8')
+    await store.update((doc) => void (doc.host.computerName = 'two'))
+    expect(readFileSync(store.lastGoodFile, 'utf8')).toBe(first)
+  })
+
+  it('refuses a corrupt document, names the file and the recovery, and never replaces it', async () => {
+    const store = new Store(home)
+    await store.update((doc) => void (doc.host.computerName = 'good'))
+    await store.update((doc) => void (doc.host.computerName = 'good2'))
+    writeFileSync(store.file, '{"schemaVersion": 1, "vms": [')
+    await expect(store.read()).rejects.toThrow(StoreError)
+    const error = await store.read().catch((e: Error) => e)
+    expect(error.message).toContain(store.file)
+    expect(error.message).toContain(store.lastGoodFile)
+    await expect(store.update(() => undefined)).rejects.toThrow(/corrupt/)
+    expect(readFileSync(store.file, 'utf8')).toBe('{"schemaVersion": 1, "vms": [')
+  })
+
+  it('refuses JSON that is not a store document', async () => {
+    const store = new Store(home)
+    writeFileSync(store.file, '[1, 2, 3]')
+    await expect(store.read()).rejects.toThrow(/not a JSON object/)
+    writeFileSync(store.file, JSON.stringify({schemaVersion: SCHEMA_VERSION, vms: {}, events: [], host: {}}))
+    await expect(store.read()).rejects.toThrow(/"vms" is not an array/)
+  })
+
+  it('refuses a document written by a newer schema and leaves it alone', async () => {
+    const store = new Store(home)
+    const newer = JSON.stringify({schemaVersion: SCHEMA_VERSION + 1, vms: [], futureThing: true})
+    writeFileSync(store.file, newer)
+    await expect(store.read()).rejects.toThrow(/newer hv/)
+    await expect(store.update(() => undefined)).rejects.toThrow(/newer hv/)
+    expect(readFileSync(store.file, 'utf8')).toBe(newer)
+  })
+
+  it('migrates an unversioned (schema 0) document and writes it back current', async () => {
+    const store = new Store(home)
+    writeFileSync(store.file, JSON.stringify({schemaVersion: 0, vms: [], events: []}))
+    expect((await store.read()).schemaVersion).toBe(SCHEMA_VERSION)
+    await store.update(() => undefined)
+    expect(JSON.parse(readFileSync(store.file, 'utf8'))).toMatchObject({schemaVersion: SCHEMA_VERSION, host: {}, nextEventId: 1})
+  })
+
+  it('serialises concurrent updates from one process: none is lost', async () => {
+    const store = new Store(home)
+    await Promise.all(
+      Array.from({length: 25}, () =>
+        store.update((doc) => {
+          doc.nextEventId += 1
+        }),
+      ),
+    )
+    expect((await store.read()).nextEventId).toBe(26)
+  })
+
+  it('reports an HV_HOME that cannot be created as a store error naming it', async () => {
+    writeFileSync(join(home, 'a-file'), '')
+    const store = new Store(join(home, 'a-file', 'hv'))
+    await expect(store.update(() => undefined)).rejects.toThrow(/Cannot create the hv home directory .*a-file/)
+  })
+})
+
+describe('InterProcessLock', () => {
+  it('breaks at once a lock left by a process that no longer exists', async () => {
+    const path = join(home, 'store.lock')
+    const dead = spawn(process.execPath, ['-e', '0'])
+    await new Promise((resolve) => dead.on('exit', resolve))
+    writeFileSync(path, `${dead.pid} ${Date.now()} x\n`)
+    const lock = new InterProcessLock(path, {timeoutMs: 1000})
+    const started = Date.now()
+    await lock.acquire()
+    expect(Date.now() - started).toBeLessThan(900)
+    expect(readFileSync(path, 'utf8')).toContain(String(process.pid))
+    await lock.release()
+    expect(existsSync(path)).toBe(false)
+  })
+
+  it('waits for a live holder and gives up with a conflict naming it', async () => {
+    const path = join(home, 'store.lock')
+    const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 5000)'])
+    try {
+      writeFileSync(path, `${holder.pid} ${Date.now()} x\n`)
+      const lock = new InterProcessLock(path, {timeoutMs: 150})
+      await expect(lock.acquire()).rejects.toThrow(new RegExp(`locked by process ${holder.pid}`))
+      expect(readFileSync(path, 'utf8')).toContain(String(holder.pid))
+    } finally {
+      holder.kill()
+    }
+  })
+
+  it('fails with a store error when the directory is missing or unwritable', async () => {
+    const lock = new InterProcessLock(join(home, 'missing', 'store.lock'))
+    await expect(lock.acquire()).rejects.toThrow(StoreError)
+    mkdirSync(join(home, 'missing'))
+    await lock.acquire()
+    await lock.release()
+  })
+})
