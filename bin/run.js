@@ -1,13 +1,16 @@
 #!/usr/bin/env node
-// The hv binary. Loads the command-line bundle through a V8 code cache (made by
-// the build) so that start-up skips compiling it, then hands over to oclif.
-import {readFileSync, writeFileSync} from 'node:fs'
-import Module, {createRequire} from 'node:module'
-import {dirname, join} from 'node:path'
-import {fileURLToPath} from 'node:url'
-import {Script} from 'node:vm'
+// The hv binary. It is CommonJS (bin/package.json) because an ES module entry
+// costs the ESM loader on every run. It evaluates the command-line bundle
+// through a V8 code cache made by the build, so start-up neither resolves
+// hundreds of modules nor compiles them again, then hands over to oclif.
+'use strict'
+const {readFileSync, writeFileSync} = require('node:fs')
+const Module = require('node:module')
+const {dirname, join} = require('node:path')
+const {Script} = require('node:vm')
 
-const bundlePath = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'hv.cjs')
+const root = join(__dirname, '..')
+const bundlePath = join(root, 'dist', 'hv.cjs')
 const cachePath = `${bundlePath}.cache`
 
 function loadBundle() {
@@ -15,17 +18,14 @@ function loadBundle() {
   try {
     cachedData = readFileSync(cachePath)
   } catch {}
-  const script = new Script(Module.wrap(readFileSync(bundlePath, 'utf8')), {
-    filename: bundlePath,
-    cachedData,
-  })
-  // Register it as the CommonJS module it is, so oclif's lookup of the command
-  // registry (package.json "oclif.commands") finds this instance.
+  const script = new Script(Module.wrap(readFileSync(bundlePath, 'utf8')), {filename: bundlePath, cachedData})
+  // Register it as the CommonJS module it is, so that oclif's lookup of the
+  // command registry (package.json "oclif.commands") finds this instance.
   const mod = new Module(bundlePath)
   mod.filename = bundlePath
   mod.paths = Module._nodeModulePaths(dirname(bundlePath))
   Module._cache[bundlePath] = mod
-  script.runInThisContext().call(mod.exports, mod.exports, createRequire(bundlePath), mod, bundlePath, dirname(bundlePath))
+  script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(bundlePath), mod, bundlePath, dirname(bundlePath))
   mod.loaded = true
   if (process.env.HV_WRITE_CODE_CACHE || cachedData === undefined || script.cachedDataRejected) {
     process.once('beforeExit', () => {
@@ -37,8 +37,9 @@ function loadBundle() {
   return mod.exports
 }
 
-// hv checks its own engine range through npm; oclif's check would cost a semver parse per run.
+// hv's engine range is checked by npm; oclif's own check would cost a semver parse per run.
 process.env.OCLIF_DISABLE_ENGINE_WARNING ??= '1'
 const {execute, setImporter} = loadBundle()
+// Code evaluated from a code cache cannot call import() itself: lend it ours.
 setImporter((specifier) => import(specifier))
-await execute({dir: import.meta.url})
+execute({loadOptions: {root}})

@@ -1,8 +1,10 @@
-import {open, readFile, rename, link, unlink} from 'node:fs/promises'
+import {link, open, readdir, readFile, rename, unlink} from 'node:fs/promises'
+import {dirname, join} from 'node:path'
 
 import type {Adapter} from 'lowdb'
 
 import {StoreError} from '../errors.js'
+import {processIsAlive} from './process-alive.js'
 
 /**
  * lowdb adapter for the store document. Every write lands by atomic rename from
@@ -34,7 +36,7 @@ export class AtomicJsonFile<T> implements Adapter<T> {
   }
 
   async write(data: T): Promise<void> {
-    const temp = `${this.file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`
+    const temp = temporaryName(this.file)
     try {
       const handle = await open(temp, 'wx')
       try {
@@ -51,11 +53,22 @@ export class AtomicJsonFile<T> implements Adapter<T> {
       const code = (error as NodeJS.ErrnoException).code ?? String(error)
       throw new StoreError(`Cannot write the hv store ${this.file} (${code}).`)
     }
+    await this.removeOrphans()
+  }
+
+  /** Temporary files of writers that were killed before their rename. */
+  private async removeOrphans(): Promise<void> {
+    const folder = dirname(this.file)
+    const names = await readdir(folder).catch(() => [] as string[])
+    for (const name of names) {
+      const pid = Number(TEMPORARY_NAME.exec(name)?.[1])
+      if (pid && pid !== process.pid && !processIsAlive(pid)) await unlink(join(folder, name)).catch(() => {})
+    }
   }
 
   /** Hard-link the current document to the last-good name: no copy, and atomic. */
   private async keepLastGood(): Promise<void> {
-    const temp = `${this.lastGoodFile}.${process.pid}.tmp`
+    const temp = temporaryName(this.lastGoodFile)
     try {
       await link(this.file, temp)
     } catch (error) {
@@ -64,6 +77,14 @@ export class AtomicJsonFile<T> implements Adapter<T> {
     }
     await rename(temp, this.lastGoodFile)
   }
+}
+
+
+/** Every temporary file in the hv home is named TARGET.PID.RANDOM.tmp, so orphans can be recognised. */
+const TEMPORARY_NAME = /\.(\d+)\.[0-9a-z]+\.tmp$/
+
+export function temporaryName(target: string): string {
+  return `${target}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`
 }
 
 export function corrupt(file: string, lastGoodFile: string, reason: string): StoreError {

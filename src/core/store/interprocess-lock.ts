@@ -1,6 +1,8 @@
 import {link, readFile, stat, unlink, writeFile} from 'node:fs/promises'
 
 import {ConflictError, StoreError} from '../errors.js'
+import {temporaryName} from './atomic-json-file.js'
+import {processIsAlive} from './process-alive.js'
 
 /**
  * An exclusive lock between processes on one host, held for the length of one
@@ -66,7 +68,7 @@ export class InterProcessLock {
   }
 
   private async tryCreate(token: string): Promise<boolean> {
-    const temp = `${this.path}.${process.pid}.${Math.random().toString(36).slice(2)}`
+    const temp = temporaryName(this.path)
     try {
       await writeFile(temp, token)
     } catch (error) {
@@ -129,14 +131,6 @@ export async function withLock<T>(path: string, fn: () => Promise<T>, options?: 
   }
 }
 
-function processIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
 
 function unwritable(path: string, error: unknown): StoreError {
   const code = (error as NodeJS.ErrnoException).code ?? String(error)

@@ -33,9 +33,11 @@ export function selectVms(vms: readonly VmRecord[], selector: VmSelector): VmRec
   return sortVms([...chosen])
 }
 
-/** Stable output order: by name, then by creation time (duplicates). */
+/**
+ * Stable output order: by name ignoring case, then by creation time (duplicates).
+ * A plain comparison: a locale collator would load ICU data on every command.
+ */
 export function sortVms(vms: readonly VmRecord[]): VmRecord[] {
-  return [...vms].sort(
-    (a, b) => a.name.localeCompare(b.name, 'en', {sensitivity: 'base'}) || a.creationTime.localeCompare(b.creationTime),
-  )
+  const key = (vm: VmRecord) => `${vm.name.toLowerCase()}\u0000${vm.creationTime}`
+  return [...vms].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0))
 }

@@ -1,4 +1,3 @@
-import {randomUUID} from 'node:crypto'
 import {isAbsolute, join} from 'node:path'
 
 import {InvalidArgumentError} from '../errors.js'
@@ -112,7 +111,8 @@ export class Vmms {
       }
       validateMemory(name, memory, host)
       const vm: VmRecord = {
-        id: randomUUID(),
+        // The Web Crypto global: node:crypto itself costs start-up time on every command.
+        id: globalThis.crypto.randomUUID(),
         name,
         generation,
         version,
