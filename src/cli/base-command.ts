@@ -3,11 +3,13 @@ import {Command} from '@oclif/core'
 import {HvError} from '../core/errors.js'
 import {InvalidArgumentError} from '../core/errors.js'
 import {Vmms, type VmRecord, type VmSelector} from '../core/vmms/index.js'
+import type {LifecycleResult} from '../core/vmms/vm-lifecycle.js'
 import {confirmAction, whatIfLine, type ConfirmOptions} from './confirm.js'
 import {EXIT_CODES} from './exit-codes.js'
 import {normalizeArgv, type ParameterTable} from './powershell-args.js'
 import {renderItems, type OutputFormat, type View} from './render.js'
 import {paint} from './style.js'
+import type {VmWithStatus} from './views/vm.js'
 
 /**
  * What every hv command shares: PowerShell-style parameters, the VMMS
@@ -64,6 +66,34 @@ export abstract class HvCommand extends Command {
     }
     if (accepted.length === 0) return []
     return act(accepted)
+  }
+
+  /**
+   * A lifecycle operation on every selected VM, in order: ShouldProcess, then
+   * the operation; a VM already in the requested state is a warning, not an error.
+   */
+  protected async lifecycle(
+    selector: VmSelector,
+    operation: string,
+    flags: ConfirmOptions & {whatif?: boolean},
+    act: (id: string) => Promise<LifecycleResult>,
+    needsConfirmation = false,
+  ): Promise<VmRecord[]> {
+    const targets = await this.vmms.getVms(selector)
+    const done: VmRecord[] = []
+    for (const vm of targets) {
+      if (!(await this.shouldProcess(operation, vm.name, flags, needsConfirmation))) continue
+      const result = await act(vm.id)
+      if (result.warning) await this.warning(result.warning)
+      done.push(result.vm)
+    }
+    return done
+  }
+
+  /** VMs as get-vm shows them, with live figures from the workers of running VMs. */
+  protected async withStatus(vms: readonly VmRecord[], live = true): Promise<VmWithStatus[]> {
+    const status = live ? await this.vmms.lifecycle.status(vms) : new Map()
+    return vms.map((vm) => ({vm, live: status.get(vm.id)}))
   }
 
   protected outputFormat(flags: {json?: boolean; format?: OutputFormat}): OutputFormat {

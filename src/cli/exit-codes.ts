@@ -22,4 +22,6 @@ export const EXIT_CODES: Record<ErrorKind | 'ok' | 'usage', number> = {
   store: 6,
   /** The user answered no at a confirmation prompt. */
   cancelled: 7,
+  /** A wait (--wait, wait-vm) ran out of time; the VM is left as it is. */
+  timeout: 8,
 }

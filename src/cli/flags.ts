@@ -1,6 +1,9 @@
 import {Flags, type Interfaces} from '@oclif/core'
 
+import {resolve} from 'node:path'
+
 import {InvalidArgumentError} from '../core/errors.js'
+import type {BootSource} from '../core/store/schema.js'
 import {parseSize} from './sizes.js'
 
 /**
@@ -89,4 +92,22 @@ export const confirmFlags = {
 /** Target VMs by VMId, besides names. */
 export const vmIdFlag = {
   id: Flags.string({description: 'VMId of a virtual machine (repeatable).', multiple: true, aliases: ['vm-id']}),
+}
+
+/** What a VM boots: hv's own parameters beside the cmdlet's. */
+export const bootSourceFlags = {
+  guest: Flags.string({description: 'Boot a built-in guest by name (tinyos, ...).', exclusive: ['boot-kernel', 'firmware']}),
+  'boot-kernel': Flags.string({description: 'Boot a Multiboot kernel file (as QEMU -kernel).', exclusive: ['firmware']}),
+  'kernel-command-line': Flags.string({description: 'Command line given to the --boot-kernel kernel.'}),
+  firmware: Flags.string({description: 'Boot a raw BIOS ROM image from the reset vector (as QEMU -bios).'}),
+}
+
+export function bootSourceFrom(flags: {guest?: string; 'boot-kernel'?: string; 'kernel-command-line'?: string; firmware?: string}): BootSource | undefined {
+  if (flags.guest !== undefined) return {kind: 'guest', name: flags.guest}
+  if (flags['boot-kernel'] !== undefined) {
+    return {kind: 'kernel', path: resolve(flags['boot-kernel']), ...(flags['kernel-command-line'] !== undefined ? {commandLine: flags['kernel-command-line']} : {})}
+  }
+  if (flags.firmware !== undefined) return {kind: 'firmware', path: resolve(flags.firmware)}
+  if (flags['kernel-command-line'] !== undefined) throw new InvalidArgumentError('--kernel-command-line goes with --boot-kernel.')
+  return undefined
 }

@@ -63,7 +63,7 @@ function plainTable<T>(columns: readonly Column<T>[], cells: string[][]): string
 }
 
 async function fittedTable<T>(columns: readonly Column<T>[], cells: string[][], terminalWidth: number): Promise<string[]> {
-  const {default: Table} = await lazyImport<typeof import('cli-table3')>('cli-table3')
+  const {default: Table} = await lazyImport<{default: typeof import('cli-table3')}>('cli-table3')
   const natural = columns.map((c, i) => Math.max(c.header.length, ...cells.map((row) => row[i].length)))
   // Give every column its natural width until the terminal is full; the rest are cut with an ellipsis.
   let room = terminalWidth - 1
@@ -87,6 +87,7 @@ export function formatValue(value: unknown): string {
   if (value === null || value === undefined) return ''
   if (typeof value === 'boolean') return value ? 'True' : 'False'
   if (Array.isArray(value)) return `{${value.map(formatValue).join(', ')}}`
+  if (typeof value === 'object') return JSON.stringify(value)
   return String(value)
 }
 

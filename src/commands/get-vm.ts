@@ -20,6 +20,6 @@ export default class GetVm extends HvCommand {
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(GetVm)
     const vms = await this.vmms.getVms({names: this.names(argv), ids: flags.id ?? []})
-    await this.print(vms, vmView, flags)
+    await this.print(await this.withStatus(vms), vmView, flags)
   }
 }

@@ -3,7 +3,9 @@
  * the whole command line ships as one bundle that starts fast; adding a cmdlet
  * means adding its file and one line.
  */
+import ConnectVm from './connect-vm.js'
 import GetVm from './get-vm.js'
+import GetVmConsole from './get-vmconsole.js'
 import GetVmEvent from './get-vmevent.js'
 import GetVmHost from './get-vmhost.js'
 import GetVmMemory from './get-vmmemory.js'
@@ -12,13 +14,22 @@ import Help from './help.js'
 import NewVm from './new-vm.js'
 import RemoveVm from './remove-vm.js'
 import RenameVm from './rename-vm.js'
+import RestartVm from './restart-vm.js'
+import ResumeVm from './resume-vm.js'
+import SaveVm from './save-vm.js'
 import SetVm from './set-vm.js'
 import SetVmHost from './set-vmhost.js'
 import SetVmMemory from './set-vmmemory.js'
 import SetVmProcessor from './set-vmprocessor.js'
+import StartVm from './start-vm.js'
+import StopVm from './stop-vm.js'
+import SuspendVm from './suspend-vm.js'
+import WaitVm from './wait-vm.js'
 
 export const COMMANDS = {
+  'connect-vm': ConnectVm,
   'get-vm': GetVm,
+  'get-vmconsole': GetVmConsole,
   'get-vmevent': GetVmEvent,
   'get-vmhost': GetVmHost,
   'get-vmmemory': GetVmMemory,
@@ -27,8 +38,15 @@ export const COMMANDS = {
   'new-vm': NewVm,
   'remove-vm': RemoveVm,
   'rename-vm': RenameVm,
+  'restart-vm': RestartVm,
+  'resume-vm': ResumeVm,
+  'save-vm': SaveVm,
   'set-vm': SetVm,
   'set-vmhost': SetVmHost,
   'set-vmmemory': SetVmMemory,
   'set-vmprocessor': SetVmProcessor,
+  'start-vm': StartVm,
+  'stop-vm': StopVm,
+  'suspend-vm': SuspendVm,
+  'wait-vm': WaitVm,
 }

@@ -3,8 +3,9 @@ import {resolve} from 'node:path'
 import {Args, Flags} from '@oclif/core'
 
 import {HvCommand} from '../cli/base-command.js'
-import {integerFlag, outputFlags, sizeFlag, whatIfFlag} from '../cli/flags.js'
+import {bootSourceFlags, bootSourceFrom, enumFlag, integerFlag, outputFlags, sizeFlag, whatIfFlag} from '../cli/flags.js'
 import {vmView} from '../cli/views/vm.js'
+import {TIME_MODES} from '../core/store/schema.js'
 import {DEFAULT_VM_NAME} from '../core/vmms/index.js'
 
 export default class NewVm extends HvCommand {
@@ -14,6 +15,8 @@ export default class NewVm extends HvCommand {
   static examples = [
     '<%= config.bin %> new-vm web01 -MemoryStartupBytes 1GB -Generation 2',
     '<%= config.bin %> new-vm --name web02 --memory-startup-bytes 512MB --json',
+    '<%= config.bin %> new-vm demo --guest tinyos',
+    '<%= config.bin %> new-vm k --boot-kernel ./prog.bin --memory-startup-bytes 32MB',
   ]
   static args = {
     name: Args.string({description: `Name of the VM (default "${DEFAULT_VM_NAME}").`}),
@@ -23,6 +26,8 @@ export default class NewVm extends HvCommand {
     generation: integerFlag('Generation', 'Virtual machine generation, 1 or 2 (default 1).'),
     path: Flags.string({description: 'Folder under which a folder named after the VM holds its files.'}),
     version: Flags.string({description: 'Configuration version (default: the host\'s newest).'}),
+    ...bootSourceFlags,
+    'time-mode': enumFlag('TimeMode', TIME_MODES, 'Guest time: the host clock, or deterministic (advancing with executed instructions)'),
     ...whatIfFlag,
     ...outputFlags,
   }
@@ -37,7 +42,9 @@ export default class NewVm extends HvCommand {
       generation: flags.generation,
       path: flags.path === undefined ? undefined : resolve(flags.path),
       version: flags.version,
+      bootSource: bootSourceFrom(flags),
+      timeMode: flags['time-mode'],
     })
-    await this.print([vm], vmView, flags)
+    await this.print(await this.withStatus([vm], false), vmView, flags)
   }
 }

@@ -22,6 +22,6 @@ export default class RemoveVm extends HvCommand {
       (ids) => this.vmms.removeVm({ids}),
       true,
     )
-    if (flags.passthru) await this.print(vms, vmView, flags)
+    if (flags.passthru) await this.print(await this.withStatus(vms, false), vmView, flags)
   }
 }

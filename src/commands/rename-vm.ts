@@ -32,6 +32,6 @@ export default class RenameVm extends HvCommand {
       throw new InvalidArgumentError('Give the new name: rename-vm NAME NEWNAME, or --new-name.')
     }
     const vms = await this.actOnVms(selector, 'Rename-VM', flags, (ids) => this.vmms.renameVm({ids}, newName))
-    if (flags.passthru) await this.print(vms, vmView, flags)
+    if (flags.passthru) await this.print(await this.withStatus(vms, false), vmView, flags)
   }
 }

@@ -1,9 +1,12 @@
 import {Args, Flags} from '@oclif/core'
 
 import {HvCommand} from '../cli/base-command.js'
-import {boolFlag, enumFlag, integerFlag, outputFlags, passthruFlag, sizeFlag, vmIdFlag, whatIfFlag} from '../cli/flags.js'
+import {
+  boolFlag, bootSourceFlags, bootSourceFrom, enumFlag, integerFlag, outputFlags, passthruFlag, sizeFlag, vmIdFlag, whatIfFlag,
+} from '../cli/flags.js'
 import {vmView} from '../cli/views/vm.js'
 import {InvalidArgumentError} from '../core/errors.js'
+import {TIME_MODES, TRIPLE_FAULT_ACTIONS} from '../core/store/schema.js'
 import {AUTOMATIC_START_ACTIONS, AUTOMATIC_STOP_ACTIONS, CHECKPOINT_TYPES} from '../core/vmms/index.js'
 
 export default class SetVm extends HvCommand {
@@ -32,6 +35,10 @@ export default class SetVm extends HvCommand {
     'checkpoint-type': enumFlag('CheckpointType', CHECKPOINT_TYPES, 'Kind of checkpoint to take'),
     'automatic-checkpoints-enabled': boolFlag('AutomaticCheckpointsEnabled', 'Take a checkpoint at each start.'),
     notes: Flags.string({description: 'Free text kept with the VM.'}),
+    ...bootSourceFlags,
+    'no-boot-source': Flags.boolean({description: 'Remove the boot source: the VM reports that nothing was loaded.', exclusive: ['guest', 'boot-kernel', 'firmware']}),
+    'time-mode': enumFlag('TimeMode', TIME_MODES, 'Guest time: the host clock, or deterministic'),
+    'triple-fault-action': enumFlag('TripleFaultAction', TRIPLE_FAULT_ACTIONS, 'What a triple fault does to the VM'),
     ...passthruFlag,
     ...whatIfFlag,
     ...outputFlags,
@@ -52,12 +59,15 @@ export default class SetVm extends HvCommand {
       checkpointType: flags['checkpoint-type'],
       automaticCheckpointsEnabled: flags['automatic-checkpoints-enabled'],
       notes: flags.notes,
+      bootSource: flags['no-boot-source'] ? null : bootSourceFrom(flags),
+      timeMode: flags['time-mode'],
+      tripleFaultAction: flags['triple-fault-action'],
     }
     const selector = this.selector(argv, flags.id)
     if (changes.newName !== undefined && (await this.vmms.getVms(selector)).length > 1) {
       throw new InvalidArgumentError('-NewVMName renames one virtual machine; the names given select several.')
     }
     const vms = await this.actOnVms(selector, 'Set-VM', flags, (ids) => this.vmms.setVm({ids}, changes))
-    if (flags.passthru) await this.print(vms, vmView, flags)
+    if (flags.passthru) await this.print(await this.withStatus(vms, false), vmView, flags)
   }
 }

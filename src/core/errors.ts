@@ -10,6 +10,7 @@ export type ErrorKind =
   | 'conflict'
   | 'store'
   | 'cancelled'
+  | 'timeout'
   | 'internal'
 
 export class HvError extends Error {
@@ -54,6 +55,13 @@ export class ConflictError extends HvError {
 export class StoreError extends HvError {
   constructor(message: string) {
     super('store', message)
+  }
+}
+
+/** Waited as long as the user allowed (--timeout) and the awaited thing did not happen. */
+export class TimeoutError extends HvError {
+  constructor(message: string) {
+    super('timeout', message)
   }
 }
 

@@ -26,7 +26,7 @@ afterEach(() => cleanup())
  * terminal showed, with the terminal's line wrapping undone.
  */
 function onTerminal(args: string, color: boolean, keys = ''): Promise<string> {
-  const env = {...shellEnvironment(), HV_HOME: home, TERM: 'xterm'}
+  const env: NodeJS.ProcessEnv = {...shellEnvironment(), HV_HOME: home, TERM: 'xterm'}
   if (color) delete env.NO_COLOR
   else env.NO_COLOR = '1'
   return new Promise((resolve, reject) => {

@@ -4,7 +4,7 @@
  * cmdlets' PascalCase property names.
  */
 
-export const SCHEMA_VERSION = 1
+export const SCHEMA_VERSION = 2
 
 export const VM_STATES = [
   'Off', 'Running', 'Paused', 'Saved', 'Starting', 'Stopping', 'Saving', 'Pausing', 'Resuming', 'Reset', 'Other',
@@ -47,6 +47,48 @@ export interface MemorySettings {
   priority: number
 }
 
+/** What a VM starts from: a built-in guest, a Multiboot kernel file, or a raw BIOS ROM image. */
+export type BootSource =
+  | {kind: 'guest'; name: string}
+  | {kind: 'kernel'; path: string; commandLine?: string}
+  | {kind: 'firmware'; path: string}
+
+export const TIME_MODES = ['Host', 'Deterministic'] as const
+/** Host: guest time follows the host clock. Deterministic: it advances with executed instructions. */
+export type TimeMode = (typeof TIME_MODES)[number]
+
+export const TRIPLE_FAULT_ACTIONS = ['Reset', 'TurnOff'] as const
+export type TripleFaultAction = (typeof TRIPLE_FAULT_ACTIONS)[number]
+
+/** The worker process serving a running VM. */
+export interface WorkerRecord {
+  pid: number
+  /** Local control socket (Unix domain socket, or named pipe on Windows). */
+  socket: string
+  startedAt: string
+}
+
+/** How the VM last stopped, so a script that waits for it learns the exit status even if it stopped at once. */
+export interface StopRecord {
+  reason: 'guest-power-off' | 'debug-exit' | 'turned-off' | 'saved' | 'shut-down' | 'crashed'
+  exitStatus: number
+  message: string
+  at: string
+}
+
+/** Files written by save-vm: guest memory (sparse) and the processor and device state. */
+export interface SavedStateRecord {
+  directory: string
+  memoryFile: string
+  stateFile: string
+  /** Size of the state file and its SHA-256, checked before a restore. */
+  stateBytes: number
+  stateSha256: string
+  memoryBytes: number
+  memorySha256: string
+  savedAt: string
+}
+
 export interface VmRecord {
   id: string
   name: string
@@ -65,6 +107,12 @@ export interface VmRecord {
   automaticStartDelay: number
   checkpointType: CheckpointType
   automaticCheckpointsEnabled: boolean
+  bootSource: BootSource | null
+  timeMode: TimeMode
+  tripleFaultAction: TripleFaultAction
+  worker: WorkerRecord | null
+  savedState: SavedStateRecord | null
+  lastStop: StopRecord | null
 }
 
 /** Settings of the emulated host. Absent fields take the defaults in vmms/host.ts. */
@@ -109,7 +157,21 @@ export function emptyDocument(): StoreDocument {
  */
 export const MIGRATIONS: Record<number, (doc: Record<string, unknown>) => Record<string, unknown>> = {
   // Version 0 was the unversioned prototype layout: vms and events only.
-  0: (doc) => ({...emptyDocument(), ...doc, schemaVersion: 1}),
+  0: (doc) => ({host: {}, vms: [], events: [], nextEventId: 1, ...doc, schemaVersion: 1}),
+  // Version 2 gave VMs something to run: a boot source, a time mode, a worker and saved state.
+  1: (doc) => ({
+    ...doc,
+    schemaVersion: 2,
+    vms: (doc.vms as Record<string, unknown>[]).map((vm) => ({
+      bootSource: null,
+      timeMode: 'Host',
+      tripleFaultAction: 'Reset',
+      worker: null,
+      savedState: null,
+      lastStop: null,
+      ...vm,
+    })),
+  }),
 }
 
 /** A structural check, enough to refuse a document that is JSON but not ours. */

@@ -3,16 +3,18 @@ import {isAbsolute, join} from 'node:path'
 import {InvalidArgumentError} from '../errors.js'
 import {resolveHvHome} from '../store/paths.js'
 import type {
-  AutomaticStartAction, AutomaticStopAction, CheckpointType, EventRecord, MemorySettings, ProcessorSettings,
-  StoreDocument, VmRecord,
+  AutomaticStartAction, AutomaticStopAction, BootSource, CheckpointType, EventRecord, MemorySettings, ProcessorSettings,
+  StoreDocument, TimeMode, TripleFaultAction, VmRecord,
 } from '../store/schema.js'
 import {Store} from '../store/store.js'
+import {validateBootSource} from './boot-source.js'
 import {logEvent} from './event-log.js'
 import {DEFAULT_VM_VERSION, resolveHost, SUPPORTED_VM_VERSIONS, type ResolvedHost} from './host.js'
 import {checkTransition} from './state-machine.js'
 import {
   MB, validateGeneration, validateMacAddress, validateMemory, validateProcessor, validateRange, validateVmName,
 } from './validation.js'
+import {VmLifecycle} from './vm-lifecycle.js'
 import {selectVms, type VmSelector} from './vm-selection.js'
 import {nameMatches} from './wildcard.js'
 
@@ -23,6 +25,8 @@ export interface NewVmOptions {
   /** Folder under which a folder named after the VM holds its files. */
   path?: string
   version?: string
+  bootSource?: BootSource
+  timeMode?: TimeMode
 }
 
 export interface VmChanges {
@@ -38,6 +42,10 @@ export interface VmChanges {
   checkpointType?: CheckpointType
   automaticCheckpointsEnabled?: boolean
   notes?: string
+  /** null removes the boot source. */
+  bootSource?: BootSource | null
+  timeMode?: TimeMode
+  tripleFaultAction?: TripleFaultAction
 }
 
 export type ProcessorChanges = Partial<ProcessorSettings>
@@ -77,7 +85,12 @@ const DEFAULT_MEMORY_MAXIMUM = 1024 * 1024 * MB
  * is one store update, so it is validated completely before anything is written.
  */
 export class Vmms {
-  constructor(readonly store: Store) {}
+  /** Starting, stopping, saving and pausing VMs: the side that talks to worker processes. */
+  readonly lifecycle: VmLifecycle
+
+  constructor(readonly store: Store) {
+    this.lifecycle = new VmLifecycle(store)
+  }
 
   static open(home: string = resolveHvHome()): Vmms {
     return new Vmms(new Store(home))
@@ -98,6 +111,7 @@ export class Vmms {
           `'${version}' is not a supported virtual machine configuration version. Supported versions: ${SUPPORTED_VM_VERSIONS.join(', ')}.`,
         )
       }
+      if (options.bootSource) validateBootSource(options.bootSource)
       if (options.path !== undefined && !isAbsolute(options.path)) {
         throw new InvalidArgumentError(`The path '${options.path}' is not an absolute path.`)
       }
@@ -132,15 +146,24 @@ export class Vmms {
         automaticStartDelay: 0,
         checkpointType: 'Production',
         automaticCheckpointsEnabled: false,
+        bootSource: options.bootSource ?? null,
+        timeMode: options.timeMode ?? 'Host',
+        tripleFaultAction: 'Reset',
+        worker: null,
+        savedState: null,
+        lastStop: null,
       }
       doc.vms.push(vm)
-      logEvent(doc, vm, `Virtual machine '${name}' was created (Generation ${generation}, ${memory.startup / MB} MB, version ${version}).`)
+      logEvent(doc, vm, `Virtual machine '${name}' was created (Generation ${generation}, ${memory.startup / MB} MB, version ${version}${vm.bootSource ? `, boots ${describeBootSource(vm.bootSource)}` : ''}).`)
       return vm
     })
   }
 
   async getVms(selector: VmSelector = {}): Promise<VmRecord[]> {
-    return selectVms((await this.store.read()).vms, selector)
+    let doc = await this.store.read()
+    // A worker that died leaves its VM claiming to run: record the truth first.
+    if (await this.lifecycle.reconcile(doc)) doc = await this.store.read()
+    return selectVms(doc.vms, selector)
   }
 
   async setVm(selector: VmSelector, changes: VmChanges): Promise<VmRecord[]> {
@@ -150,7 +173,7 @@ export class Vmms {
       const hardware =
         changes.processorCount !== undefined || changes.memoryStartupBytes !== undefined ||
         changes.dynamicMemory !== undefined || changes.memoryMinimumBytes !== undefined ||
-        changes.memoryMaximumBytes !== undefined
+        changes.memoryMaximumBytes !== undefined || changes.bootSource !== undefined || changes.timeMode !== undefined
       if (hardware) checkTransition(vm, 'reconfigure-hardware')
       if (changes.newName !== undefined) {
         validateVmName(changes.newName, 'NewVMName')
@@ -197,6 +220,19 @@ export class Vmms {
       if (changes.notes !== undefined) {
         vm.notes = changes.notes
         described.push('Notes')
+      }
+      if (changes.bootSource !== undefined) {
+        if (changes.bootSource) validateBootSource(changes.bootSource)
+        vm.bootSource = changes.bootSource
+        described.push(`boot source ${describeBootSource(changes.bootSource)}`)
+      }
+      if (changes.timeMode !== undefined) {
+        vm.timeMode = changes.timeMode
+        described.push(`TimeMode ${changes.timeMode}`)
+      }
+      if (changes.tripleFaultAction !== undefined) {
+        vm.tripleFaultAction = changes.tripleFaultAction
+        described.push(`TripleFaultAction ${changes.tripleFaultAction}`)
       }
       return described.length ? `Virtual machine '${vm.name}' was reconfigured: ${described.join(', ')}.` : null
     })
@@ -330,6 +366,12 @@ export class Vmms {
       return targets
     })
   }
+}
+
+export function describeBootSource(source: BootSource | null): string {
+  if (!source) return 'none'
+  if (source.kind === 'guest') return `guest ${source.name}`
+  return `${source.kind} ${source.path}`
 }
 
 function describeMemory(memory: MemorySettings): string {

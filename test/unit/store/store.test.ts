@@ -63,7 +63,7 @@ describe('Store', () => {
     await store.update((doc) => void (doc.host.computerName = 'good2'))
     writeFileSync(store.file, '{"schemaVersion": 1, "vms": [')
     await expect(store.read()).rejects.toThrow(StoreError)
-    const error = await store.read().catch((e: Error) => e)
+    const error = (await store.read().catch((e: Error) => e)) as Error
     expect(error.message).toContain(store.file)
     expect(error.message).toContain(store.lastGoodFile)
     await expect(store.update(() => undefined)).rejects.toThrow(/corrupt/)
@@ -93,6 +93,17 @@ describe('Store', () => {
     expect((await store.read()).schemaVersion).toBe(SCHEMA_VERSION)
     await store.update(() => undefined)
     expect(JSON.parse(readFileSync(store.file, 'utf8'))).toMatchObject({schemaVersion: SCHEMA_VERSION, host: {}, nextEventId: 1})
+  })
+
+  it('migrates a schema 1 document: VMs gain a boot source, time mode, worker and saved state', async () => {
+    const store = new Store(home)
+    writeFileSync(store.file, JSON.stringify({schemaVersion: 1, host: {}, vms: [{id: 'x', name: 'old'}], events: [], nextEventId: 3}))
+    const doc = await store.read()
+    expect(doc.vms[0]).toEqual({
+      id: 'x', name: 'old', bootSource: null, timeMode: 'Host', tripleFaultAction: 'Reset', worker: null, savedState: null,
+      lastStop: null,
+    })
+    expect(doc.nextEventId).toBe(3)
   })
 
   it('serialises concurrent updates from one process: none is lost', async () => {

@@ -1,0 +1,72 @@
+import {spawn} from 'node:child_process'
+import {existsSync, mkdirSync, openSync, closeSync} from 'node:fs'
+import {dirname, join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+import {HvError, InvalidStateError} from '../errors.js'
+import type {VmRecord} from '../store/schema.js'
+import {vmDirectory, vmFiles} from './vm-files.js'
+
+/** What a starting worker tells the VMMS over its IPC channel, once. */
+export type WorkerStartReport = {ready: true} | {ready: false; kind: HvError['kind']; message: string}
+
+const START_TIMEOUT_MS = 30_000
+
+/**
+ * The worker's entry file: the built bundle beside this code (dist/worker.cjs),
+ * or HV_WORKER_ENTRY (tests run the TypeScript sources through tsx).
+ */
+export function workerEntry(): {file: string; execArgv: string[]} {
+  if (process.env.HV_WORKER_ENTRY) return {file: process.env.HV_WORKER_ENTRY, execArgv: process.env.HV_WORKER_ENTRY.endsWith('.ts') ? ['--import', 'tsx'] : []}
+  const here = typeof __dirname === 'string' ? __dirname : dirname(fileURLToPath(import.meta.url))
+  for (let dir = here; dir !== dirname(dir); dir = dirname(dir)) {
+    const candidate = join(dir, 'dist', 'worker.cjs')
+    if (existsSync(candidate)) return {file: candidate, execArgv: []}
+    if (existsSync(join(dir, 'worker.cjs'))) return {file: join(dir, 'worker.cjs'), execArgv: []}
+  }
+  throw new InvalidStateError('The VM worker is not built: run `npm run build`.')
+}
+
+/**
+ * Start the worker process for a VM (vmwp): detached, so it outlives the
+ * command, with its stderr in the VM's worker log. Resolves when the worker
+ * reports the VM running; rejects with the worker's own error otherwise.
+ */
+export function spawnWorker(home: string, vm: VmRecord): Promise<number> {
+  const {file, execArgv} = workerEntry()
+  mkdirSync(vmDirectory(vm), {recursive: true})
+  const log = openSync(vmFiles.workerLog(vm), 'a')
+  const child = spawn(process.execPath, [...execArgv, file, vm.id], {
+    detached: true,
+    stdio: ['ignore', 'ignore', log, 'ipc'],
+    env: {...process.env, HV_HOME: home},
+  })
+  closeSync(log)
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new InvalidStateError(`The worker for '${vm.name}' did not report within ${START_TIMEOUT_MS / 1000} s; see ${vmFiles.workerLog(vm)}.`))
+    }, START_TIMEOUT_MS)
+    const finish = () => {
+      clearTimeout(timer)
+      child.removeAllListeners()
+      if (child.connected) child.disconnect()
+      child.unref()
+    }
+    child.once('message', (report: WorkerStartReport) => {
+      finish()
+      if (report.ready) resolve(child.pid!)
+      else reject(new HvError(report.kind, report.message))
+    })
+    child.once('exit', (code, signal) => {
+      finish()
+      reject(new InvalidStateError(
+        `The worker for '${vm.name}' exited during start (${signal ?? `code ${code}`}); see ${vmFiles.workerLog(vm)}.`,
+      ))
+    })
+    child.once('error', (error) => {
+      finish()
+      reject(new InvalidStateError(`The worker for '${vm.name}' could not be started: ${error.message}`))
+    })
+  })
+}

@@ -1,0 +1,47 @@
+import type {ErrorKind} from '../errors.js'
+import type {StopRecord} from '../store/schema.js'
+
+/**
+ * The VM worker's control channel: newline-delimited JSON over a local socket.
+ * The VMMS sends one request per line and gets one response per line with the
+ * same id; `attach` turns the connection into a console stream instead.
+ */
+export type ControlRequest =
+  | {id: number; op: 'status'}
+  | {id: number; op: 'pause'}
+  | {id: number; op: 'resume'}
+  | {id: number; op: 'save'}
+  | {id: number; op: 'turn-off'}
+  | {id: number; op: 'shutdown'; force: boolean}
+  | {id: number; op: 'reset'}
+  /** Resolves when the VM has powered off (guest power-off, turn-off, save, crash), with why. */
+  | {id: number; op: 'wait-for-stop'}
+  /** Streams console output as `{console: base64}` lines and accepts `{input: base64}` lines. */
+  | {id: number; op: 'attach'}
+
+export type ControlResponse =
+  | {id: number; ok: true; result: unknown}
+  | {id: number; ok: false; error: {kind: ErrorKind; message: string}}
+
+/** How a VM stopped, as the worker reports it. */
+export interface StopReport {
+  reason: StopRecord['reason']
+  /** The value the guest wrote to the test-exit port; 0 for a clean power-off; 255 for a crash. */
+  exitStatus: number
+  message: string
+}
+
+/** Live figures for get-vm and the counters. */
+export interface WorkerStatus {
+  state: string
+  uptimeSeconds: number
+  /** Percent of one host core used by the VM over the last sampling interval. */
+  cpuUsage: number
+  memoryAssigned: number
+  instructions: number
+  /** Resets since the worker started (guest reboots, triple faults, restart-vm). */
+  resets: number
+  counters: Record<string, unknown>
+}
+
+export const MAX_LINE_BYTES = 1 << 20

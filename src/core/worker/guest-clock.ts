@@ -1,0 +1,106 @@
+import type {TimeMode} from '../store/schema.js'
+
+/** Nominal guest time per instruction in deterministic mode: a 100 MIPS machine. */
+export const NS_PER_INSTRUCTION = 10
+
+export interface TimerHandle {
+  cancel(): void
+}
+
+interface Timer {
+  deadlineNs: number
+  callback: () => void
+  cancelled: boolean
+  /** Order of creation, so timers due at the same time fire in a stable order. */
+  sequence: number
+}
+
+/**
+ * The VM's time. In Host mode it follows the host's monotonic clock. In
+ * Deterministic mode it advances only with executed instructions (and jumps
+ * to the next timer when the guest idles), so a run replays identically. Both
+ * continue from the saved value after a restore. Timers fire from `runDue`,
+ * which the run loop calls between slices; the loop also sizes its slices so
+ * that in deterministic mode no slice runs past the next deadline.
+ */
+export class GuestClock {
+  private readonly timers: Timer[] = []
+  private sequence = 0
+  private baseNs = 0
+  private hostBase = 0
+  private instructionBase = 0
+
+  constructor(
+    readonly mode: TimeMode,
+    private readonly instructions: () => number,
+    startNs = 0,
+  ) {
+    this.restore(startNs)
+  }
+
+  nowNs(): number {
+    if (this.mode === 'Deterministic') return this.baseNs + (this.instructions() - this.instructionBase) * NS_PER_INSTRUCTION
+    return this.baseNs + (hostNs() - this.hostBase)
+  }
+
+  setTimer(deadlineNs: number, callback: () => void): TimerHandle {
+    const timer: Timer = {deadlineNs, callback, cancelled: false, sequence: this.sequence++}
+    this.timers.push(timer)
+    return {
+      cancel: () => {
+        timer.cancelled = true
+      },
+    }
+  }
+
+  /** The earliest pending deadline, or null. */
+  nextDeadline(): number | null {
+    this.prune()
+    let next: number | null = null
+    for (const timer of this.timers) if (next === null || timer.deadlineNs < next) next = timer.deadlineNs
+    return next
+  }
+
+  /** Fire every timer that is due, earliest first (a callback may set new timers). */
+  runDue(): void {
+    for (let guard = 0; guard < 10_000; guard++) {
+      this.prune()
+      const now = this.nowNs()
+      let due: Timer | null = null
+      for (const timer of this.timers) {
+        if (timer.deadlineNs <= now && (!due || timer.deadlineNs < due.deadlineNs || (timer.deadlineNs === due.deadlineNs && timer.sequence < due.sequence))) due = timer
+      }
+      if (!due) return
+      due.cancelled = true
+      due.callback()
+    }
+  }
+
+  /** Deterministic mode: the guest idles, so its time jumps to `ns`. Host time moves by itself. */
+  advanceTo(ns: number): void {
+    if (this.mode !== 'Deterministic' || ns <= this.nowNs()) return
+    this.baseNs = ns
+    this.instructionBase = this.instructions()
+  }
+
+  /** Instructions until `deadlineNs` in deterministic mode (at least 1), or Infinity in host mode. */
+  instructionsUntil(deadlineNs: number): number {
+    if (this.mode !== 'Deterministic') return Infinity
+    return Math.max(1, Math.ceil((deadlineNs - this.nowNs()) / NS_PER_INSTRUCTION))
+  }
+
+  /** Continue from `ns` (after a restore) with the timers the restored devices set again. */
+  restore(ns: number): void {
+    this.baseNs = ns
+    this.hostBase = hostNs()
+    this.instructionBase = this.instructions()
+  }
+
+  private prune(): void {
+    for (let i = this.timers.length - 1; i >= 0; i--) if (this.timers[i].cancelled) this.timers.splice(i, 1)
+  }
+}
+
+function hostNs(): number {
+  return Number(process.hrtime.bigint())
+}

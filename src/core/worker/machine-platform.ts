@@ -1,0 +1,33 @@
+import type {InterruptController} from '../cpu/api.js'
+
+/**
+ * What the worker needs of the virtual motherboard and its devices: the port
+ * I/O and MMIO the root emulates for intercepts, the interrupt source the
+ * processor takes interrupts from, console input, and saved state.
+ */
+export interface MachinePlatform {
+  readPort(port: number, size: number): number
+  writePort(port: number, size: number, value: number): void
+  readMmio(gpa: number, size: number): number
+  writeMmio(gpa: number, size: number, value: number): void
+  readonly interruptController: InterruptController | null
+  /** Bytes typed at the console (COM1). */
+  sendConsoleInput(bytes: Uint8Array): void
+  reset(): void
+  saveState(): unknown
+  restoreState(state: unknown): void
+  counters(): Record<string, unknown>
+}
+
+/** What the devices report to the worker. */
+export interface PlatformEvents {
+  consoleOutput(byte: number): void
+  /** ACPI-style power off (PM1a SLP_EN). */
+  powerOff(): void
+  /** The test-exit port: power off with this exit status. */
+  debugExit(status: number): void
+  /** i8042 or port 0x92 reset line. */
+  resetRequest(): void
+  /** An interrupt line went active: a halted processor may have work. */
+  interruptRaised(): void
+}

@@ -1,0 +1,152 @@
+import {createHash} from 'node:crypto'
+import {mkdir, open, readFile, rename, rm, stat} from 'node:fs/promises'
+import {join} from 'node:path'
+
+import type {SavedStateRecord} from '../store/schema.js'
+
+/**
+ * The files of a saved VM, as Firecracker keeps a snapshot: a memory file and
+ * a versioned state file.
+ *
+ * Memory file: a 32-byte header, then one record per non-zero 4 KiB page
+ * (u32 page index, 4096 bytes). Untouched memory costs nothing on disk.
+ *   0  8  magic "HVMEMv1\0"
+ *   8  4  format version (1)
+ *  12  4  page size (4096)
+ *  16  8  RAM bytes (u64)
+ *  24  4  number of page records
+ *  28  4  reserved
+ * State file: JSON, with its own format name and version.
+ * Both are written to temporary names and renamed into place; the record in
+ * the store carries their sizes and SHA-256 sums, checked before a restore.
+ */
+
+export const MEMORY_MAGIC = 'HVMEMv1\0'
+export const MEMORY_FORMAT_VERSION = 1
+export const STATE_FORMAT = 'hv-saved-state'
+export const STATE_FORMAT_VERSION = 1
+const PAGE = 4096
+const HEADER_BYTES = 32
+
+export interface SavedStateDocument {
+  format: typeof STATE_FORMAT
+  version: number
+  vmId: string
+  savedAt: string
+  /** Everything but memory: partition, processors, platform devices, worker bookkeeping. */
+  machine: unknown
+}
+
+export async function writeSavedState(directory: string, vmId: string, ram: Uint8Array, machine: unknown): Promise<SavedStateRecord> {
+  await mkdir(directory, {recursive: true})
+  const memoryFile = join(directory, 'memory.bin')
+  const stateFile = join(directory, 'state.json')
+  const memory = await writeSparseMemory(memoryFile, ram)
+  const document: SavedStateDocument = {format: STATE_FORMAT, version: STATE_FORMAT_VERSION, vmId, savedAt: new Date().toISOString(), machine}
+  const stateBytes = Buffer.from(JSON.stringify(document))
+  await writeAtomically(stateFile, [stateBytes])
+  return {
+    directory, memoryFile, stateFile,
+    stateBytes: stateBytes.length, stateSha256: sha256([stateBytes]),
+    memoryBytes: memory.bytes, memorySha256: memory.sha256,
+    savedAt: document.savedAt,
+  }
+}
+
+/**
+ * Read and check a saved state: sizes and sums against the record, format and
+ * version, then the memory into `ram`. Any mismatch is an Error saying which.
+ */
+export async function readSavedState(record: SavedStateRecord, vmId: string, ram: Uint8Array): Promise<SavedStateDocument> {
+  const stateBytes = await readFile(record.stateFile).catch(() => {
+    throw new Error(`the saved state file ${record.stateFile} is missing`)
+  })
+  if (stateBytes.length !== record.stateBytes || sha256([stateBytes]) !== record.stateSha256) {
+    throw new Error(`the saved state file ${record.stateFile} is corrupt (its checksum does not match)`)
+  }
+  let document: SavedStateDocument
+  try {
+    document = JSON.parse(stateBytes.toString('utf8')) as SavedStateDocument
+  } catch {
+    throw new Error(`the saved state file ${record.stateFile} is not valid JSON`)
+  }
+  if (document.format !== STATE_FORMAT) throw new Error(`${record.stateFile} is not an hv saved state`)
+  if (document.version > STATE_FORMAT_VERSION) {
+    throw new Error(`the saved state was written by a newer hv (format version ${document.version}; this hv reads ${STATE_FORMAT_VERSION})`)
+  }
+  if (document.vmId !== vmId) throw new Error('the saved state belongs to another virtual machine')
+  const memory = await readFile(record.memoryFile).catch(() => {
+    throw new Error(`the saved memory file ${record.memoryFile} is missing`)
+  })
+  if (memory.length !== record.memoryBytes || sha256([memory]) !== record.memorySha256) {
+    throw new Error(`the saved memory file ${record.memoryFile} is corrupt (its checksum does not match)`)
+  }
+  readSparseMemory(memory, ram)
+  return document
+}
+
+export async function removeSavedState(record: SavedStateRecord | null): Promise<void> {
+  if (record) await rm(record.directory, {recursive: true, force: true})
+}
+
+async function writeSparseMemory(path: string, ram: Uint8Array): Promise<{bytes: number; sha256: string}> {
+  const zero = Buffer.alloc(PAGE)
+  const pages = Buffer.from(ram.buffer, ram.byteOffset, ram.byteLength)
+  const chunks: Buffer[] = []
+  let count = 0
+  for (let offset = 0; offset < pages.length; offset += PAGE) {
+    const page = pages.subarray(offset, offset + PAGE)
+    if (page.equals(zero)) continue
+    const index = Buffer.alloc(4)
+    index.writeUInt32LE(offset / PAGE)
+    chunks.push(index, page)
+    count++
+  }
+  const header = Buffer.alloc(HEADER_BYTES)
+  header.write(MEMORY_MAGIC, 0, 'latin1')
+  header.writeUInt32LE(MEMORY_FORMAT_VERSION, 8)
+  header.writeUInt32LE(PAGE, 12)
+  header.writeBigUInt64LE(BigInt(ram.byteLength), 16)
+  header.writeUInt32LE(count, 24)
+  const all = [header, ...chunks]
+  await writeAtomically(path, all)
+  return {bytes: HEADER_BYTES + count * (PAGE + 4), sha256: sha256(all)}
+}
+
+function readSparseMemory(file: Buffer, ram: Uint8Array): void {
+  if (file.length < HEADER_BYTES || file.toString('latin1', 0, 8) !== MEMORY_MAGIC) throw new Error('the saved memory file has no hv header')
+  if (file.readUInt32LE(8) > MEMORY_FORMAT_VERSION) throw new Error('the saved memory file was written by a newer hv')
+  if (file.readUInt32LE(12) !== PAGE) throw new Error('the saved memory file uses another page size')
+  if (Number(file.readBigUInt64LE(16)) !== ram.byteLength) throw new Error('the saved memory is not the size of this VM\'s memory')
+  const count = file.readUInt32LE(24)
+  if (file.length !== HEADER_BYTES + count * (PAGE + 4)) throw new Error('the saved memory file is truncated')
+  ram.fill(0)
+  const pageCount = ram.byteLength / PAGE
+  for (let i = 0, at = HEADER_BYTES; i < count; i++, at += PAGE + 4) {
+    const index = file.readUInt32LE(at)
+    if (index >= pageCount) throw new Error('the saved memory file names a page outside memory')
+    ram.set(file.subarray(at + 4, at + 4 + PAGE), index * PAGE)
+  }
+}
+
+async function writeAtomically(path: string, chunks: Buffer[]): Promise<void> {
+  const temp = `${path}.${process.pid}.tmp`
+  const handle = await open(temp, 'w')
+  try {
+    await handle.write(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks))
+    await handle.datasync()
+  } finally {
+    await handle.close()
+  }
+  await rename(temp, path)
+}
+
+function sha256(chunks: Buffer[]): string {
+  const hash = createHash('sha256')
+  for (const chunk of chunks) hash.update(chunk)
+  return hash.digest('hex')
+}
+
+export async function fileSize(path: string): Promise<number> {
+  return (await stat(path)).size
+}

@@ -1,0 +1,464 @@
+import {readFileSync} from 'node:fs'
+import {unlink} from 'node:fs/promises'
+import type {Server, Socket} from 'node:net'
+import {cpus} from 'node:os'
+
+import {InvalidArgumentError, InvalidStateError} from '../errors.js'
+import {builtInGuestPath, noOperatingSystemRomPath} from '../guest-images.js'
+import {
+  HV_INTERCEPT_ACCESS, HV_MESSAGE, Hypervisor, type InterceptMessage, type PartitionSavedState, type VirtualProcessor,
+} from '../hypervisor/index.js'
+import type {EventLevel, SavedStateRecord, VmRecord, VmState} from '../store/schema.js'
+import type {Store} from '../store/store.js'
+import {logEvent} from '../vmms/event-log.js'
+import {vmFiles} from '../vmms/vm-files.js'
+import {applyMemoryLayout, type MemoryLayout} from './boot/memory-layout.js'
+import {firmwareRomBytes, loadFirmware} from './boot/firmware.js'
+import {loadMultiboot} from './boot/multiboot.js'
+import {ConsoleLog} from './console-log.js'
+import type {ControlRequest, StopReport, WorkerStatus} from './control-protocol.js'
+import {startControlServer, STREAMING} from './control-server.js'
+import {GuestClock} from './guest-clock.js'
+import type {MachinePlatform, PlatformEvents} from './machine-platform.js'
+import {createMachinePlatform} from './platform.js'
+import {readSavedState, removeSavedState, writeSavedState} from './saved-state-files.js'
+import {Vid, type VidPartition} from './vid.js'
+
+/** Instructions per VP run between looks at timers and the event loop. */
+const SLICE_INSTRUCTIONS = 200_000
+/** Wall time the loop runs before letting the event loop serve the control channel. */
+const LOOP_BUDGET_MS = 15
+const MACHINE_STATE_VERSION = 1
+
+/** A firmware ROM or kernel that will be (re)loaded at every boot. */
+type BootImage = {kind: 'multiboot'; image: Uint8Array; fileName: string; commandLine?: string} | {kind: 'firmware'; image: Uint8Array; fileName: string}
+
+interface MachineSavedState {
+  version: number
+  partition: PartitionSavedState
+  platform: unknown
+  clockNs: number
+}
+
+/**
+ * The VM worker process (vmwp): one per running VM. It builds the VM through
+ * the VID (partition, memory, processor), the virtual motherboard and the boot
+ * source, runs the VP, answers its intercepts with the motherboard's devices,
+ * serves the VMMS's control requests, and records every state it reaches in
+ * the store. A halted guest costs no host CPU: the loop sleeps until the next
+ * timer or input.
+ */
+export class VmWorker {
+  private vm: VmRecord
+  private readonly vid: VidPartition
+  private readonly vp: VirtualProcessor
+  private readonly platform: MachinePlatform
+  private readonly clock: GuestClock
+  private readonly console: ConsoleLog
+  private readonly layout: MemoryLayout
+  private readonly bootImage: BootImage
+  private server: Server | null = null
+  private state: 'running' | 'paused' | 'stopping' = 'paused'
+  private scheduled: NodeJS.Timeout | NodeJS.Immediate | null = null
+  private pendingStop: StopReport | null = null
+  private pendingReset = false
+  private resets = 0
+  private readonly stopWaiters: Array<(report: StopReport) => void> = []
+  private storeQueue: Promise<unknown> = Promise.resolve()
+  private cpuSample = {wall: performance.now(), cpu: process.cpuUsage()}
+  /** Root hypercalls made through WinHv, by call code. */
+  private readonly rootHypercalls: Map<number, number>
+
+  private constructor(
+    private readonly store: Store,
+    vm: VmRecord,
+    private readonly socketPath: string,
+  ) {
+    this.vm = vm
+    this.bootImage = readBootImage(vm)
+    const hypervisor = new Hypervisor(cpus().length)
+    const romBytes = this.bootImage.kind === 'firmware' ? firmwareRomBytes(this.bootImage.image) : 0
+    let instructions = () => 0
+    this.clock = new GuestClock(vm.timeMode, () => instructions())
+    const vid = new Vid(hypervisor)
+    this.rootHypercalls = vid.winhv.calls
+    this.vid = vid.createPartition({
+      name: vm.name,
+      memoryBytes: vm.memory.startup,
+      romBytes,
+      time: this.clock,
+    })
+    this.layout = applyMemoryLayout(
+      {ramBytes: this.vid.memory.ramBytes, mapRam: (g, l, o) => this.vid.mapRam(g, l, o), unmap: (g, l) => this.vid.unmap(g, l)},
+      {firmwareBytes: romBytes},
+    )
+    this.vp = this.vid.createVp()
+    instructions = () => this.vp.instructions
+    const events: PlatformEvents = {
+      consoleOutput: (byte) => this.console.push(byte),
+      powerOff: () => this.requestStop({reason: 'guest-power-off', exitStatus: 0, message: 'The guest powered the virtual machine off.'}),
+      debugExit: (status) => this.requestStop({reason: 'debug-exit', exitStatus: status, message: `The guest wrote ${status} to the test-exit port.`}),
+      resetRequest: () => {
+        this.pendingReset = true
+        this.vp.cpu.requestExit()
+      },
+      interruptRaised: () => this.kick(),
+    }
+    this.platform = createMachinePlatform(vm, this.clock, this.layout, events)
+    this.vp.setInterruptController(this.platform.interruptController)
+    this.console = new ConsoleLog(vmFiles.console(vm), vm.savedState === null)
+  }
+
+  /** Build the VM and boot it, or restore it from its saved state. */
+  static async create(store: Store, vm: VmRecord, socketPath: string): Promise<VmWorker> {
+    const worker = new VmWorker(store, vm, socketPath)
+    if (vm.savedState) await worker.restore(vm.savedState)
+    else worker.boot()
+    return worker
+  }
+
+  async listen(): Promise<void> {
+    this.server = await startControlServer(this.socketPath, (request, socket) => this.control(request, socket))
+  }
+
+  /** Record Running in the store and start executing the guest. */
+  async start(): Promise<void> {
+    const restored = this.vm.savedState !== null
+    await this.persist((vm) => {
+      vm.state = 'Running'
+      vm.status = 'Operating normally'
+      vm.worker = {pid: process.pid, socket: this.socketPath, startedAt: new Date().toISOString()}
+      vm.savedState = null
+      return restored ? `Virtual machine '${vm.name}' was restored from its saved state and is running.` : `Virtual machine '${vm.name}' started.`
+    })
+    if (restored) void removeSavedStateLater(this.vm.savedState)
+    this.state = 'running'
+    this.schedule(0)
+  }
+
+  // ---- booting ----
+
+  private boot(): void {
+    const image = this.bootImage
+    if (image.kind === 'firmware') {
+      loadFirmware(this.vid.memory, this.vp.cpu, image.image, image.fileName)
+    } else {
+      loadMultiboot(this.vid.memory, this.layout, this.vp.cpu, image.image, {fileName: image.fileName, commandLine: image.commandLine})
+    }
+  }
+
+  /** A hard reset: processor, synthetic state, devices and memory to power-on, then boot again. */
+  private resetMachine(why: string): void {
+    this.resets++
+    this.vid.partition.reset()
+    this.vid.memory.ram.fill(0, 0, this.vid.memory.ramBytes)
+    this.vp.cpu.invalidateCode(0, 0xffffffff)
+    this.platform.reset()
+    this.boot()
+    void this.persist((vm) => `Virtual machine '${vm.name}' was reset: ${why}.`)
+  }
+
+  // ---- the run loop ----
+
+  private schedule(delayMs: number): void {
+    if (this.scheduled) return
+    this.scheduled = delayMs <= 0 ? setImmediate(() => this.loop()) : setTimeout(() => this.loop(), delayMs)
+  }
+
+  /** An interrupt or input arrived: a sleeping loop runs now. */
+  private kick(): void {
+    if (this.state !== 'running' || !this.scheduled || !this.vp.halted) return
+    clearTimeout(this.scheduled as NodeJS.Timeout)
+    clearImmediate(this.scheduled as NodeJS.Immediate)
+    this.scheduled = null
+    this.schedule(0)
+  }
+
+  private loop(): void {
+    this.scheduled = null
+    if (this.state !== 'running') return
+    const started = performance.now()
+    try {
+      while (performance.now() - started < LOOP_BUDGET_MS) {
+        this.clock.runDue()
+        const next = this.clock.nextDeadline()
+        const budget = next === null ? SLICE_INSTRUCTIONS : Math.min(SLICE_INSTRUCTIONS, this.clock.instructionsUntil(next))
+        const message = this.vid.runVp(this.vp, budget)
+        if (message) this.handleIntercept(message)
+        if (this.pendingReset) {
+          this.pendingReset = false
+          this.resetMachine('the guest asked for a reset')
+        }
+        if (this.vid.partition.resetRequested) this.resetMachine('the guest wrote the reset MSR')
+        if (this.pendingStop) return void this.stop(this.pendingStop)
+        if (this.vp.halted && !this.platform.interruptController?.hasInterrupt()) {
+          this.console.flush()
+          return this.sleepUntilNextEvent()
+        }
+      }
+    } catch (error) {
+      return void this.stop({reason: 'crashed', exitStatus: 255, message: `The worker failed: ${(error as Error).stack ?? error}`})
+    }
+    this.console.flush()
+    this.schedule(0)
+  }
+
+  /** Halted: nothing happens until the next timer, an interrupt, or a control request. */
+  private sleepUntilNextEvent(): void {
+    const next = this.clock.nextDeadline()
+    if (next === null) return // woken only by input or control
+    if (this.clock.mode === 'Deterministic') {
+      // Guest time jumps to the deadline; the host waits about as long, so an idle guest stays idle.
+      const skippedMs = (next - this.clock.nowNs()) / 1e6
+      this.clock.advanceTo(next)
+      this.schedule(Math.min(Math.max(skippedMs, 0), 100))
+    } else {
+      this.schedule(Math.max(0, (next - this.clock.nowNs()) / 1e6))
+    }
+  }
+
+  private handleIntercept(m: InterceptMessage): void {
+    switch (m.type) {
+      case HV_MESSAGE.X64_IO_PORT_INTERCEPT:
+        if (m.interceptAccessType === HV_INTERCEPT_ACCESS.WRITE) {
+          this.platform.writePort(m.portNumber, m.accessSize, m.rax)
+          this.vp.completeIoWrite()
+        } else {
+          this.vp.completeIoRead(this.platform.readPort(m.portNumber, m.accessSize))
+        }
+        return
+      case HV_MESSAGE.UNMAPPED_GPA:
+        if (m.interceptAccessType === HV_INTERCEPT_ACCESS.WRITE) {
+          this.platform.writeMmio(m.guestPhysicalAddress, m.accessSize, m.memoryValue)
+          this.vp.completeMemoryWrite()
+        } else {
+          this.vp.completeMemoryRead(this.platform.readMmio(m.guestPhysicalAddress, m.accessSize))
+        }
+        return
+      case HV_MESSAGE.UNRECOVERABLE_EXCEPTION:
+        if (this.vm.tripleFaultAction === 'TurnOff') {
+          this.requestStop({reason: 'crashed', exitStatus: 255, message: 'The guest triple-faulted; the virtual machine was turned off.'})
+        } else {
+          void this.persist((vm) => [`The guest in '${vm.name}' triple-faulted; the virtual machine was reset.`, 'Warning'])
+          this.resetMachine('the guest triple-faulted')
+        }
+        return
+      default:
+        this.requestStop({reason: 'crashed', exitStatus: 255, message: `Unexpected intercept message 0x${m.type.toString(16)}.`})
+    }
+  }
+
+  private requestStop(report: StopReport): void {
+    this.pendingStop ??= report
+    this.vp.cpu.requestExit()
+    if (this.state === 'running' && !this.vp.halted) return
+    if (this.scheduled === null && this.state !== 'stopping') this.schedule(0)
+  }
+
+  // ---- control requests from the VMMS ----
+
+  private async control(request: ControlRequest, socket: Socket): Promise<unknown> {
+    switch (request.op) {
+      case 'status':
+        return this.status()
+      case 'pause':
+        return this.pause()
+      case 'resume':
+        return this.resume()
+      case 'turn-off':
+        return this.stop({reason: 'turned-off', exitStatus: 0, message: 'The virtual machine was turned off.'})
+      case 'save':
+        return this.save()
+      case 'reset':
+        this.resetMachine('reset from the host')
+        return null
+      case 'shutdown':
+        throw new InvalidStateError(
+          `The virtual machine '${this.vm.name}' could not be shut down: no shutdown integration service is running in the guest. Use --turn-off to turn it off or --save to save it.`,
+        )
+      case 'wait-for-stop':
+        return new Promise<StopReport>((resolve) => this.stopWaiters.push(resolve))
+      case 'attach':
+        return this.attach(socket)
+      default:
+        throw new InvalidArgumentError(`unknown control request '${(request as {op: string}).op}'`)
+    }
+  }
+
+  private status(): WorkerStatus {
+    const now = performance.now()
+    const cpu = process.cpuUsage()
+    const wallMs = now - this.cpuSample.wall
+    const cpuMs = (cpu.user - this.cpuSample.cpu.user + cpu.system - this.cpuSample.cpu.system) / 1000
+    this.cpuSample = {wall: now, cpu}
+    return {
+      state: this.state === 'paused' ? 'Paused' : 'Running',
+      uptimeSeconds: this.clock.nowNs() / 1e9,
+      cpuUsage: wallMs > 0 ? Math.min(100, Math.round((cpuMs / wallMs) * 100)) : 0,
+      memoryAssigned: this.vm.memory.startup,
+      instructions: this.vp.instructions,
+      resets: this.resets,
+      counters: {vp: this.vp.counters.snapshot(), platform: this.platform.counters(), rootHypercalls: Object.fromEntries(this.rootHypercalls)},
+    }
+  }
+
+  private async pause(): Promise<null> {
+    if (this.state !== 'running') return null
+    this.halt()
+    this.state = 'paused'
+    await this.persist((vm) => {
+      vm.state = 'Paused'
+      return `Virtual machine '${vm.name}' was paused.`
+    })
+    return null
+  }
+
+  private async resume(): Promise<null> {
+    if (this.state !== 'paused') return null
+    await this.persist((vm) => {
+      vm.state = 'Running'
+      return `Virtual machine '${vm.name}' was resumed.`
+    })
+    this.state = 'running'
+    this.schedule(0)
+    return null
+  }
+
+  private async save(): Promise<null> {
+    this.halt()
+    this.state = 'stopping'
+    this.console.flush()
+    const machine: MachineSavedState = {
+      version: MACHINE_STATE_VERSION,
+      partition: this.vid.partition.saveState(),
+      platform: this.platform.saveState(),
+      clockNs: this.clock.nowNs(),
+    }
+    const record = await writeSavedState(vmFiles.savedState(this.vm), this.vm.id, this.vid.memory.ram.subarray(0, this.vid.memory.ramBytes), machine)
+    await this.finish({reason: 'saved', exitStatus: 0, message: 'The virtual machine was saved.'}, 'Saved', record)
+    return null
+  }
+
+  private async restore(record: SavedStateRecord): Promise<void> {
+    const document = await readSavedState(record, this.vm.id, this.vid.memory.ram.subarray(0, this.vid.memory.ramBytes))
+    const machine = document.machine as MachineSavedState
+    if (machine?.version !== MACHINE_STATE_VERSION) throw new Error(`the saved machine state has version ${machine?.version}; this hv reads ${MACHINE_STATE_VERSION}`)
+    this.clock.restore(machine.clockNs)
+    this.vid.partition.restoreState(machine.partition)
+    this.vp.cpu.invalidateCode(0, 0xffffffff)
+    this.platform.restoreState(machine.platform)
+  }
+
+  private attach(socket: Socket): typeof STREAMING {
+    const unsubscribe = this.console.subscribe((bytes) => {
+      if (!socket.destroyed) socket.write(`${JSON.stringify({console: bytes.toString('base64')})}\n`)
+    })
+    socket.on('close', unsubscribe)
+    let buffered = ''
+    socket.removeAllListeners('data')
+    socket.on('data', (chunk: string) => {
+      buffered += chunk
+      let newline: number
+      while ((newline = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, newline)
+        buffered = buffered.slice(newline + 1)
+        try {
+          const {input} = JSON.parse(line) as {input?: string}
+          if (typeof input === 'string') {
+            this.platform.sendConsoleInput(Buffer.from(input, 'base64'))
+            this.kick()
+          }
+        } catch {
+          socket.destroy()
+        }
+      }
+    })
+    socket.write(`${JSON.stringify({attached: true})}\n`)
+    return STREAMING
+  }
+
+  // ---- stopping ----
+
+  private async stop(report: StopReport): Promise<null> {
+    if (this.state === 'stopping') return null
+    this.halt()
+    this.state = 'stopping'
+    const final: VmState = report.reason === 'crashed' ? 'OffCritical' : 'Off'
+    await this.finish(report, final, null)
+    return null
+  }
+
+  private async finish(report: StopReport, state: VmState, saved: SavedStateRecord | null): Promise<void> {
+    this.console.close()
+    const level: EventLevel = report.reason === 'crashed' ? 'Error' : 'Information'
+    await this.persist((vm) => {
+      vm.state = state
+      vm.status = report.reason === 'crashed' ? report.message.split('\n')[0] : 'Operating normally'
+      vm.worker = null
+      vm.savedState = saved
+      vm.lastStop = {...report, message: report.message.split('\n')[0], at: new Date().toISOString()}
+      return [`Virtual machine '${vm.name}' stopped: ${report.message.split('\n')[0]}`, level]
+    })
+    for (const waiter of this.stopWaiters.splice(0)) waiter(report)
+    // Let the answers reach their sockets, then go.
+    setTimeout(() => {
+      this.server?.close()
+      void unlink(this.socketPath).catch(() => {})
+      process.exit(report.reason === 'crashed' ? 1 : 0)
+    }, 50)
+  }
+
+  private halt(): void {
+    if (this.scheduled) {
+      clearTimeout(this.scheduled as NodeJS.Timeout)
+      clearImmediate(this.scheduled as NodeJS.Immediate)
+      this.scheduled = null
+    }
+  }
+
+  /** Serialised store updates: `change` edits this VM and returns an event message (and level). */
+  private persist(change: (vm: VmRecord) => string | [string, EventLevel] | null): Promise<void> {
+    const next = this.storeQueue.then(() =>
+      this.store.update((doc) => {
+        const vm = doc.vms.find((v) => v.id === this.vm.id)
+        if (!vm) return
+        const event = change(vm)
+        if (event) {
+          const [message, level] = Array.isArray(event) ? event : [event, 'Information' as EventLevel]
+          logEvent(doc, vm, message, level, 'vmwp')
+        }
+        this.vm = {...vm}
+      }),
+    )
+    this.storeQueue = next.catch(() => {})
+    return next
+  }
+}
+
+/** The saved files are no longer needed once the restored VM runs. */
+async function removeSavedStateLater(record: SavedStateRecord | null): Promise<void> {
+  await removeSavedState(record).catch(() => {})
+}
+
+function readBootImage(vm: VmRecord): BootImage {
+  const source = vm.bootSource
+  const read = (path: string, what: string) => {
+    try {
+      return new Uint8Array(readFileSync(path))
+    } catch (error) {
+      throw new InvalidArgumentError(`The ${what} '${path}' cannot be read (${(error as NodeJS.ErrnoException).code ?? error}).`)
+    }
+  }
+  if (source === null) return {kind: 'firmware', image: read(noOperatingSystemRomPath(), 'firmware'), fileName: 'no-os.rom'}
+  switch (source.kind) {
+    case 'guest': {
+      const path = builtInGuestPath(source.name)
+      if (!path) throw new InvalidArgumentError(`There is no built-in guest named '${source.name}'.`)
+      return {kind: 'multiboot', image: read(path, 'built-in guest'), fileName: source.name}
+    }
+    case 'kernel':
+      return {kind: 'multiboot', image: read(source.path, 'boot kernel'), fileName: source.path, commandLine: source.commandLine}
+    case 'firmware':
+      return {kind: 'firmware', image: read(source.path, 'firmware image'), fileName: source.path}
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * The block compiler must be invisible: random programs built from the
+ * instructions it inlines (and some it does not) end in exactly the same state
+ * compiled and interpreted, including flags, memory, faults and exits.
+ */
+import {describe, expect, it} from 'vitest'
+import {ExitReason, flatMachine, le32, movImm, Reg} from './machine.js'
+
+function prng(seed: number): () => number {
+  let x = seed | 1
+  return () => {
+    x ^= x << 13
+    x ^= x >>> 17
+    x ^= x << 5
+    return x >>> 0
+  }
+}
+
+const FREE = [Reg.EAX, Reg.ECX, Reg.EDX, Reg.EBX, Reg.EDI]
+
+/** One random instruction; ESI (data pointer), EBP (loop counter) and ESP are never written. */
+function randomInstruction(rand: () => number): number[] {
+  const r1 = FREE[rand() % FREE.length]!
+  const r2 = FREE[rand() % FREE.length]!
+  const op = [0, 1, 2, 3, 4, 5, 6, 7][rand() % 8]!
+  const disp = (rand() % 32) * 4 + (rand() % 8 === 0 ? 1 : 0) // mostly aligned
+  const imm = rand()
+  switch (rand() % 22) {
+    case 0: return [op * 8 + 1, 0xc0 | (r2 << 3) | r1]
+    case 1: return [op * 8 + 3, 0xc0 | (r1 << 3) | r2]
+    case 2: return [op * 8 + 3, 0x46 | (r1 << 3), disp]
+    case 3: return [op * 8 + 1, 0x46 | (r1 << 3), disp]
+    case 4: return [0x83, 0xc0 | (op << 3) | r1, imm & 0xff]
+    case 5: return [0x81, 0xc0 | (op << 3) | r1, ...le32(imm)]
+    case 6: return [0x40 + r1 + (rand() & 8)]
+    case 7: return [0x89, 0xc0 | (r2 << 3) | r1]
+    case 8: return movImm(r1, imm)
+    case 9: return [0x8b, 0x46 | (r1 << 3), disp]
+    case 10: return [0x89, 0x46 | (r1 << 3), disp]
+    case 11: return [0x8d, 0x44 | (r1 << 3), (2 << 6) | (r2 << 3) | r1, imm & 0xff]
+    case 12: return [0xc1, 0xc0 | ([0, 1, 2, 3, 4, 5, 7][rand() % 7]! << 3) | r1, imm & 0x3f]
+    case 13: return [0xd1, 0xc0 | ([0, 1, 4, 5, 7][rand() % 5]! << 3) | r1]
+    case 14: return [0x85, 0xc0 | (r2 << 3) | r1]
+    case 15: return [0x0f, 0x90 + (rand() % 16), 0xc0 | r1] // setcc r8
+    case 16: return [0x70 + (rand() % 16), 2, 0x89, 0xc0 | (r2 << 3) | r1] // jcc over a mov
+    case 17: return [0x50 + r1, 0x58 + r2]
+    case 18: return [0x00 + (op << 3), 0xc0 | (r2 << 3) | r1] // 8-bit ALU (handler)
+    case 19: return [0xf7, 0xc0 | (r1), ...le32(imm)] // test r, imm32
+    case 20: return [0x0f, 0xaf, 0xc0 | (r1 << 3) | r2] // imul (handler)
+    default: return [0xc1, 0x46 | ((rand() % 2 ? 4 : 5) << 3), disp, imm & 31] // shift memory
+  }
+}
+
+function program(rand: () => number): number[] {
+  const body: number[] = []
+  const count = 5 + (rand() % 40)
+  for (let n = 0; n < count; n++) body.push(...randomInstruction(rand))
+  const loop = [0x4d, 0x0f, 0x85, ...le32(-(body.length + 1 + 6))] // dec ebp; jnz body
+  return [...movImm(Reg.ESI, 0x20000), ...movImm(Reg.EBP, 6), ...body, ...loop, 0xf4]
+}
+
+function runBoth(code: number[], seedRegs: number[]) {
+  const results = [true, false].map((compile) => {
+    const m = flatMachine(code, {exceptionBitmap: 0xffffffff})
+    m.cpu.codeCache.compile = compile
+    m.cpu.codeCache.compileThreshold = 1
+    FREE.forEach((r, n) => m.cpu.setReg(r, seedRegs[n]!))
+    for (let k = 0; k < 0x100; k++) m.mem.ram[0x20000 + k] = (k * 37 + seedRegs[0]!) & 0xff
+    const exit = m.cpu.run(100_000)
+    return {
+      reason: exit.reason,
+      vector: exit.vector,
+      regs: [0, 1, 2, 3, 4, 5, 6, 7].map((r) => m.cpu.getReg(r)),
+      eflags: m.cpu.getEflags(),
+      eip: m.cpu.eip,
+      count: m.cpu.instructionCount,
+      data: Array.from(m.mem.ram.subarray(0x20000, 0x20100)),
+    }
+  })
+  return results
+}
+
+describe('compiled blocks behave like the interpreter', () => {
+  it('on 300 random loops', () => {
+    const rand = prng(2024)
+    for (let n = 0; n < 300; n++) {
+      const code = program(rand)
+      const [compiled, interpreted] = runBoth(code, FREE.map(() => rand()))
+      expect(compiled!.reason).toBe(ExitReason.Hlt)
+      expect(compiled).toEqual(interpreted)
+    }
+  })
+
+  it('when an instruction in the middle of a block exits (MMIO) or faults (#DE)', () => {
+    // Loop that walks mov eax, [esi + ecx*4] from RAM into the MMIO hole above it.
+    const code = [...movImm(Reg.ESI, 0x3ffff0), ...movImm(Reg.ECX, 0), 0x01, 0xc3, 0x8b, 0x04, 0x8e, 0x41, 0xeb, 0x100 - 8]
+    const [compiled, interpreted] = runBoth(code, [1, 2, 3, 4, 5])
+    expect(compiled!.reason).toBe(ExitReason.MemoryAccess)
+    expect(compiled).toEqual(interpreted)
+    // add ebx, eax; xor edx, edx; div ecx; dec ecx; jmp back (ECX reaches 0: #DE)
+    const divide = [...movImm(Reg.ECX, 5), 0x01, 0xc3, 0x31, 0xd2, 0xf7, 0xf1, 0x49, 0xeb, 0x100 - 9]
+    const [c2, i2] = runBoth(divide, [100, 2, 3, 4, 5])
+    expect(c2!.reason).toBe(ExitReason.Exception)
+    expect(c2!.vector).toBe(0)
+    expect(c2).toEqual(i2)
+  })
+
+  it('when a block stores into its own code', () => {
+    // mov dword [here+?] patches the immediate of the mov eax that the loop runs next.
+    const code = [
+      ...movImm(Reg.ECX, 3), //                                0
+      ...movImm(Reg.EAX, 1), //                                5 (imm at 6)
+      0x01, 0xc3, //                                           10: add ebx, eax
+      0xc7, 0x05, ...le32(0x10006), ...le32(0x100), //         12: mov [0x10006], 0x100
+      0x49, //                                                 22: dec ecx
+      0x75, 0x100 - 20, //                                     23: jnz 5
+      0xf4,
+    ]
+    const [compiled, interpreted] = runBoth(code, [0, 0, 0, 0, 0])
+    expect(compiled!.regs[Reg.EBX]).toBe(0x201 + 0) // 1 + 0x100 + 0x100
+    expect(compiled).toEqual(interpreted)
+  })
+})
+
+describe('compiled blocks and segment bases', () => {
+  it('code run through a non-flat CS and then a flat CS uses the right EIPs', () => {
+    // A based code segment (base 0x10000) runs the loop at offset 0x100, then a far jump to the flat CS runs it again.
+    const m = flatMachine([])
+    m.cpu.codeCache.compileThreshold = 1
+    const ram = m.mem.ram
+    // loop at 0x10100: dec ecx; jnz loop; ret-far-less: jmp to 0x10110
+    ram.set([0x49, 0x75, 0x100 - 3, 0xf4], 0x10100)
+    m.cpu.setSegment(1, {selector: 0x08, base: 0x10000, limit: 0xffff, access: 0x409b})
+    m.cpu.eip = 0x100
+    m.cpu.setReg(Reg.ECX, 5)
+    expect(m.cpu.run(100).reason).toBe(ExitReason.Hlt)
+    expect(m.cpu.eip).toBe(0x104)
+    const flat = flatMachine([])
+    void flat
+    m.cpu.setSegment(1, {selector: 0x08, base: 0, limit: 0xffffffff, access: 0xc09b})
+    m.cpu.eip = 0x10100
+    m.cpu.setReg(Reg.ECX, 5)
+    ;(m.cpu as unknown as {halted: boolean}).halted = false
+    expect(m.cpu.run(100).reason).toBe(ExitReason.Hlt)
+    expect(m.cpu.eip).toBe(0x10104)
+  })
+})
