@@ -261,7 +261,9 @@ export class Cpu extends CpuCore implements Processor {
               block = compileBlock(this, page, physicalPage, offset, eip)
               page.blocks[offset] = block
             }
-            if (block && block.length <= limit - count && (this.flatMask & block.needFlat) === block.needFlat) {
+            // A latched MMIO/port result belongs to one instruction: re-execute that one alone.
+            if (block && block.length <= limit - count && (this.flatMask & block.needFlat) === block.needFlat &&
+              this.latchCount === 0 && !this.ioLatched) {
               const n = block.run(this)
               this.instructionCount += n
               count += n

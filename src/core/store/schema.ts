@@ -70,7 +70,7 @@ export interface WorkerRecord {
 
 /** How the VM last stopped, so a script that waits for it learns the exit status even if it stopped at once. */
 export interface StopRecord {
-  reason: 'guest-power-off' | 'debug-exit' | 'turned-off' | 'saved' | 'shut-down' | 'crashed'
+  reason: 'guest-power-off' | 'debug-exit' | 'turned-off' | 'saved' | 'shut-down' | 'triple-fault' | 'crashed'
   exitStatus: number
   message: string
   at: string

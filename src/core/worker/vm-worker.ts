@@ -63,6 +63,8 @@ export class VmWorker {
   private pendingStop: StopReport | null = null
   private pendingReset = false
   private resets = 0
+  private lastResetEvent = 0
+  private unloggedResets = 0
   private readonly stopWaiters: Array<(report: StopReport) => void> = []
   private storeQueue: Promise<unknown> = Promise.resolve()
   private cpuSample = {wall: performance.now(), cpu: process.cpuUsage()}
@@ -147,15 +149,28 @@ export class VmWorker {
     }
   }
 
-  /** A hard reset: processor, synthetic state, devices and memory to power-on, then boot again. */
-  private resetMachine(why: string): void {
+  /**
+   * A hard reset: processor, synthetic state, devices and memory to power-on,
+   * then boot again. A guest that resets in a loop (say, one that triple-faults
+   * at every boot) gets one event a second, counting the rest, so it cannot
+   * flood the store.
+   */
+  private resetMachine(why: string, level: EventLevel = 'Information'): void {
     this.resets++
     this.vid.partition.reset()
     this.vid.memory.ram.fill(0, 0, this.vid.memory.ramBytes)
     this.vp.cpu.invalidateCode(0, 0xffffffff)
     this.platform.reset()
     this.boot()
-    void this.persist((vm) => `Virtual machine '${vm.name}' was reset: ${why}.`)
+    const now = Date.now()
+    if (now - this.lastResetEvent < 1000) {
+      this.unloggedResets++
+      return
+    }
+    const more = this.unloggedResets ? ` (${this.unloggedResets} more resets since the last event)` : ''
+    this.lastResetEvent = now
+    this.unloggedResets = 0
+    void this.persist((vm) => [`Virtual machine '${vm.name}' was reset: ${why}.${more}`, level])
   }
 
   // ---- the run loop ----
@@ -237,10 +252,9 @@ export class VmWorker {
         return
       case HV_MESSAGE.UNRECOVERABLE_EXCEPTION:
         if (this.vm.tripleFaultAction === 'TurnOff') {
-          this.requestStop({reason: 'crashed', exitStatus: 255, message: 'The guest triple-faulted; the virtual machine was turned off.'})
+          this.requestStop({reason: 'triple-fault', exitStatus: 255, message: 'The guest triple-faulted; the virtual machine was turned off.'})
         } else {
-          void this.persist((vm) => [`The guest in '${vm.name}' triple-faulted; the virtual machine was reset.`, 'Warning'])
-          this.resetMachine('the guest triple-faulted')
+          this.resetMachine('the guest triple-faulted', 'Warning')
         }
         return
       default:
@@ -390,7 +404,7 @@ export class VmWorker {
 
   private async finish(report: StopReport, state: VmState, saved: SavedStateRecord | null): Promise<void> {
     this.console.close()
-    const level: EventLevel = report.reason === 'crashed' ? 'Error' : 'Information'
+    const level: EventLevel = report.reason === 'crashed' ? 'Error' : report.reason === 'triple-fault' ? 'Warning' : 'Information'
     await this.persist((vm) => {
       vm.state = state
       vm.status = report.reason === 'crashed' ? report.message.split('\n')[0] : 'Operating normally'
