@@ -4,7 +4,7 @@
 // nor compiles them again. Modules loaded only on demand (tables, colour,
 // prompts) stay outside the bundle.
 import {execFileSync} from 'node:child_process'
-import {mkdtempSync, rmSync} from 'node:fs'
+import {existsSync, mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -44,13 +44,23 @@ await build({
 
 execFileSync(process.execPath, [join(root, 'scripts', 'manifest.js')], {stdio: 'inherit'})
 
-// Warm the code cache with a representative command in a throwaway HV_HOME.
+// Warm both code caches in a throwaway HV_HOME: the command line's with
+// `get-vm`, the worker's by running a VM that exits at once.
 const home = mkdtempSync(join(tmpdir(), 'hv-build-'))
-try {
-  execFileSync(process.execPath, [join(root, 'bin', 'run.js'), 'get-vm'], {
-    env: {...process.env, HV_HOME: home, HV_WRITE_CODE_CACHE: '1'},
+const hv = (args, extra = {}) =>
+  execFileSync(process.execPath, [join(root, 'bin', 'run.js'), ...args], {
+    env: {...process.env, HV_HOME: home, ...extra},
     stdio: 'ignore',
   })
+try {
+  hv(['get-vm'], {HV_WRITE_CODE_CACHE: '1'})
+  hv(['new-vm', 'warm', '--boot-kernel', join(root, 'guests', 'images', 'exit42.bin'), '-MemoryStartupBytes', '32MB'])
+  try {
+    hv(['start-vm', 'warm', '--wait'])
+  } catch {} // it exits with status 42
+  // The worker writes its cache as it exits, just after the command returns.
+  const deadline = Date.now() + 5000
+  while (!existsSync(join(root, 'dist', 'worker.cjs.cache')) && Date.now() < deadline) execFileSync('sleep', ['0.05'])
 } finally {
   rmSync(home, {recursive: true, force: true})
 }

@@ -51,21 +51,21 @@ describe.skipIf(!hasScript)('on a terminal (needs util-linux script)', () => {
 
   it('remove-vm asks; answering no keeps the VM and exits 7', async () => {
     const output = await onTerminal('remove-vm web01', false, 'n\r')
-    expect(output).toContain('Performing the operation "Remove-VM" on target "web01"')
-    expect(output).toContain('EXIT=7')
+    expect(output, output).toContain('Performing the operation "Remove-VM" on target "web01"')
+    expect(output, output).toContain('EXIT=7')
     expect(await hvJson(['get-vm'], {home})).toHaveLength(1)
   })
 
   it('remove-vm asks; answering yes removes it', async () => {
     const output = await onTerminal('remove-vm web01', false, 'y\r')
-    expect(output).toContain('EXIT=0')
+    expect(output, output).toContain('EXIT=0')
     expect(await hvJson(['get-vm'], {home})).toEqual([])
   })
 
   it('--force and --confirm false never prompt', async () => {
     const output = await onTerminal('remove-vm web01 --confirm false', false)
-    expect(output).not.toContain('(y/N)')
-    expect(output).toContain('EXIT=0')
+    expect(output, output).not.toContain('(y/N)')
+    expect(output, output).toContain('EXIT=0')
   })
 
   it('colours errors on a terminal, and not with NO_COLOR', async () => {

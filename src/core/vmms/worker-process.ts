@@ -13,16 +13,17 @@ export type WorkerStartReport = {ready: true} | {ready: false; kind: HvError['ki
 const START_TIMEOUT_MS = 30_000
 
 /**
- * The worker's entry file: the built bundle beside this code (dist/worker.cjs),
- * or HV_WORKER_ENTRY (tests run the TypeScript sources through tsx).
+ * The worker's entry: bin/worker.js of this installation (it loads the built
+ * dist/worker.cjs), or HV_WORKER_ENTRY (a TypeScript entry runs through tsx).
  */
 export function workerEntry(): {file: string; execArgv: string[]} {
-  if (process.env.HV_WORKER_ENTRY) return {file: process.env.HV_WORKER_ENTRY, execArgv: process.env.HV_WORKER_ENTRY.endsWith('.ts') ? ['--import', 'tsx'] : []}
+  const override = process.env.HV_WORKER_ENTRY
+  if (override) return {file: override, execArgv: override.endsWith('.ts') ? ['--import', 'tsx'] : []}
   const here = typeof __dirname === 'string' ? __dirname : dirname(fileURLToPath(import.meta.url))
   for (let dir = here; dir !== dirname(dir); dir = dirname(dir)) {
-    const candidate = join(dir, 'dist', 'worker.cjs')
-    if (existsSync(candidate)) return {file: candidate, execArgv: []}
-    if (existsSync(join(dir, 'worker.cjs'))) return {file: join(dir, 'worker.cjs'), execArgv: []}
+    if (existsSync(join(dir, 'dist', 'worker.cjs')) && existsSync(join(dir, 'bin', 'worker.js'))) {
+      return {file: join(dir, 'bin', 'worker.js'), execArgv: []}
+    }
   }
   throw new InvalidStateError('The VM worker is not built: run `npm run build`.')
 }

@@ -3,6 +3,7 @@ import {mkdir, open, readFile, rename, rm, stat} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import type {SavedStateRecord} from '../store/schema.js'
+import {forEachNonZeroPage} from './memory-pages.js'
 
 /**
  * The files of a saved VM, as Firecracker keeps a snapshot: a memory file and
@@ -55,7 +56,8 @@ export async function writeSavedState(directory: string, vmId: string, ram: Uint
 
 /**
  * Read and check a saved state: sizes and sums against the record, format and
- * version, then the memory into `ram`. Any mismatch is an Error saying which.
+ * version, then the memory into `ram` (which must be zero, as a new partition's
+ * memory is). Any mismatch is an Error saying which, before memory is touched.
  */
 export async function readSavedState(record: SavedStateRecord, vmId: string, ram: Uint8Array): Promise<SavedStateDocument> {
   const stateBytes = await readFile(record.stateFile).catch(() => {
@@ -90,18 +92,16 @@ export async function removeSavedState(record: SavedStateRecord | null): Promise
 }
 
 async function writeSparseMemory(path: string, ram: Uint8Array): Promise<{bytes: number; sha256: string}> {
-  const zero = Buffer.alloc(PAGE)
   const pages = Buffer.from(ram.buffer, ram.byteOffset, ram.byteLength)
   const chunks: Buffer[] = []
   let count = 0
-  for (let offset = 0; offset < pages.length; offset += PAGE) {
-    const page = pages.subarray(offset, offset + PAGE)
-    if (page.equals(zero)) continue
+  forEachNonZeroPage(ram, (pageIndex) => {
     const index = Buffer.alloc(4)
-    index.writeUInt32LE(offset / PAGE)
-    chunks.push(index, page)
+    index.writeUInt32LE(pageIndex)
+    // The page itself is not copied: the write gathers it straight from guest memory.
+    chunks.push(index, pages.subarray(pageIndex * PAGE, (pageIndex + 1) * PAGE))
     count++
-  }
+  })
   const header = Buffer.alloc(HEADER_BYTES)
   header.write(MEMORY_MAGIC, 0, 'latin1')
   header.writeUInt32LE(MEMORY_FORMAT_VERSION, 8)
@@ -120,7 +120,7 @@ function readSparseMemory(file: Buffer, ram: Uint8Array): void {
   if (Number(file.readBigUInt64LE(16)) !== ram.byteLength) throw new Error('the saved memory is not the size of this VM\'s memory')
   const count = file.readUInt32LE(24)
   if (file.length !== HEADER_BYTES + count * (PAGE + 4)) throw new Error('the saved memory file is truncated')
-  ram.fill(0)
+  // `ram` is fresh, hence zero: only the saved pages are written.
   const pageCount = ram.byteLength / PAGE
   for (let i = 0, at = HEADER_BYTES; i < count; i++, at += PAGE + 4) {
     const index = file.readUInt32LE(at)
@@ -133,7 +133,8 @@ async function writeAtomically(path: string, chunks: Buffer[]): Promise<void> {
   const temp = `${path}.${process.pid}.tmp`
   const handle = await open(temp, 'w')
   try {
-    await handle.write(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks))
+    // writev takes at most IOV_MAX buffers per call.
+    for (let i = 0; i < chunks.length; i += 1024) await handle.writev(chunks.slice(i, i + 1024))
     await handle.datasync()
   } finally {
     await handle.close()

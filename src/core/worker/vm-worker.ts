@@ -20,6 +20,7 @@ import type {ControlRequest, StopReport, WorkerStatus} from './control-protocol.
 import {startControlServer, STREAMING} from './control-server.js'
 import {GuestClock} from './guest-clock.js'
 import type {MachinePlatform, PlatformEvents} from './machine-platform.js'
+import {clearRam} from './memory-pages.js'
 import {createMachinePlatform} from './platform.js'
 import {readSavedState, removeSavedState, writeSavedState} from './saved-state-files.js'
 import {Vid, type VidPartition} from './vid.js'
@@ -158,7 +159,7 @@ export class VmWorker {
   private resetMachine(why: string, level: EventLevel = 'Information'): void {
     this.resets++
     this.vid.partition.reset()
-    this.vid.memory.ram.fill(0, 0, this.vid.memory.ramBytes)
+    clearRam(this.vid.memory.ram.subarray(0, this.vid.memory.ramBytes))
     this.vp.cpu.invalidateCode(0, 0xffffffff)
     this.platform.reset()
     this.boot()

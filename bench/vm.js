@@ -1,0 +1,121 @@
+// VM benchmarks, through the command line as a user runs it:
+//  1. time from `start-vm` to the guest's first console byte;
+//  2. save-vm and start-vm (restore) of a VM with 512 MB configured and 32 MB
+//     touched, and the bytes the saved state takes on disk;
+//  3. host CPU used by 10 idle running VMs over 10 seconds.
+// Baselines measured in the same run: `node -e 0` start-up, and for the
+// idle figure, one busy VM.
+import {execFileSync, spawnSync} from 'node:child_process'
+import {mkdtempSync, readFileSync, rmSync, statSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {dirname, join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const hvBin = join(root, 'bin', 'run.js')
+const home = mkdtempSync(join(tmpdir(), 'hv-bench-vm-'))
+const env = {...process.env, HV_HOME: home, NO_COLOR: '1'}
+const kernels = join(root, 'test', 'e2e', 'kernels')
+
+const hv = (...args) => {
+  const result = spawnSync(process.execPath, [hvBin, ...args], {env, encoding: 'utf8'})
+  if (result.status !== 0) throw new Error(`hv ${args.join(' ')} failed (${result.status}): ${result.stderr}`)
+  return result.stdout
+}
+const json = (...args) => JSON.parse(hv(...args, '--json'))
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+const timed = (fn) => {
+  const started = process.hrtime.bigint()
+  fn()
+  return Number(process.hrtime.bigint() - started) / 1e6
+}
+
+/** CPU seconds (user + system) a process has used, from /proc. */
+function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / 100 // utime, stime in clock ticks (USER_HZ = 100)
+}
+
+async function firstConsoleByte(runs) {
+  hv('new-vm', 'first', '--guest', 'tinyos', '-MemoryStartupBytes', '32MB')
+  const [vm] = json('get-vm', 'first')
+  const consoleFile = join(vm.Path, vm.VMId, 'console.log')
+  const times = []
+  for (let i = 0; i < runs; i++) {
+    const started = process.hrtime.bigint()
+    hv('start-vm', 'first')
+    for (;;) {
+      let size = 0
+      try {
+        size = statSync(consoleFile).size
+      } catch {}
+      if (size > 0) break
+      await sleep(1)
+    }
+    times.push(Number(process.hrtime.bigint() - started) / 1e6)
+    hv('stop-vm', 'first', '--turn-off')
+  }
+  const bare = []
+  for (let i = 0; i < runs; i++) bare.push(timed(() => execFileSync(process.execPath, ['-e', '0'])))
+  console.log(`start-vm to first console byte   median ${median(times).toFixed(0)} ms  (node -e 0: ${median(bare).toFixed(0)} ms)`)
+}
+
+async function saveAndRestore(runs) {
+  hv('new-vm', 'big', '--boot-kernel', join(kernels, 'touch.bin'), '-MemoryStartupBytes', '512MB')
+  const [vm] = json('get-vm', 'big')
+  const consoleFile = join(vm.Path, vm.VMId, 'console.log')
+  hv('start-vm', 'big')
+  while (!readFileSync(consoleFile, 'utf8').includes('touched')) await sleep(20)
+  const saves = []
+  const restores = []
+  let onDisk = 0
+  for (let i = 0; i < runs; i++) {
+    saves.push(timed(() => hv('save-vm', 'big')))
+    const [saved] = json('get-vm', 'big')
+    const doc = JSON.parse(readFileSync(join(home, 'store.json'), 'utf8'))
+    const record = doc.vms.find((v) => v.id === saved.VMId).savedState
+    onDisk = statSync(record.memoryFile).size + statSync(record.stateFile).size
+    restores.push(timed(() => hv('start-vm', 'big')))
+  }
+  hv('stop-vm', 'big', '--turn-off')
+  console.log(`save-vm, 512 MB VM, 32 MB touched median ${median(saves).toFixed(0)} ms  (target < 300 ms)`)
+  console.log(`start-vm from saved state         median ${median(restores).toFixed(0)} ms  (target < 300 ms)`)
+  console.log(`saved state on disk               ${(onDisk / 1024 / 1024).toFixed(1)} MiB of 512 MiB configured`)
+}
+
+async function idleCost(count, seconds) {
+  for (let i = 0; i < count; i++) {
+    hv('new-vm', `idle${i}`, '--guest', 'tinyos', '-MemoryStartupBytes', '32MB')
+    hv('start-vm', `idle${i}`)
+  }
+  await sleep(1000) // let them boot to their prompt
+  const pids = json('get-vm', 'idle*').map((vm) => vm.WorkerProcessId)
+  const before = pids.map(cpuSeconds)
+  await sleep(seconds * 1000)
+  const used = pids.map((pid, i) => cpuSeconds(pid) - before[i]).reduce((a, b) => a + b, 0)
+  for (let i = 0; i < count; i++) hv('stop-vm', `idle${i}`, '--turn-off')
+  // Baseline: one VM that never idles, over one second.
+  hv('new-vm', 'busy', '--boot-kernel', join(root, 'guests', 'images', 'counter.bin'), '-MemoryStartupBytes', '32MB')
+  hv('start-vm', 'busy')
+  const [busy] = json('get-vm', 'busy')
+  const busyBefore = cpuSeconds(busy.WorkerProcessId)
+  await sleep(1000)
+  const busyUsed = cpuSeconds(busy.WorkerProcessId) - busyBefore
+  hv('stop-vm', 'busy', '--turn-off')
+  console.log(
+    `${count} idle VMs over ${seconds} s              ${((used / seconds) * 100).toFixed(2)} % of one core in total  (target < 5 %; one busy VM: ${(busyUsed * 100).toFixed(0)} %)`,
+  )
+}
+
+try {
+  await firstConsoleByte(Number(process.env.BENCH_RUNS ?? 7))
+  await saveAndRestore(Number(process.env.BENCH_RUNS ?? 5))
+  await idleCost(10, Number(process.env.BENCH_IDLE_SECONDS ?? 10))
+} finally {
+  // Leave no worker running.
+  try {
+    for (const vm of json('get-vm')) if (vm.WorkerProcessId) process.kill(vm.WorkerProcessId, 'SIGKILL')
+  } catch {}
+  rmSync(home, {recursive: true, force: true})
+}
