@@ -215,6 +215,61 @@ describe('save and restore', () => {
   })
 })
 
+describe('watching a running VM', () => {
+  it('get-vm shows live figures from the worker, and counters in --json', async () => {
+    await newVm('live', '--boot-kernel', join(REPO_ROOT, 'guests', 'images', 'counter.bin'))
+    await run('start-vm', 'live')
+    await new Promise((resolve) => setTimeout(resolve, 1200))
+    const [vm] = await json('get-vm', 'live')
+    expect(vm).toMatchObject({State: 'Running', MemoryAssigned: 32 * 1024 * 1024, BootSourceType: 'Kernel'})
+    expect(vm.Uptime).toMatch(/^00:00:0[1-9]$/)
+    expect(vm.CPUUsage).toBeGreaterThan(0)
+    expect(vm.WorkerProcessId).toBeGreaterThan(0)
+    expect(vm.Counters.Instructions).toBeGreaterThan(1_000_000)
+    expect(vm.Counters.vp.exits.IoPort).toBeGreaterThan(0)
+    const table = await run('get-vm', 'live')
+    expect(table.stdout).toMatch(/^live\s+Running\s+\d+\s+32\s+00:00:0\d\s+Operating normally\s+10\.0$/m)
+  })
+
+  it('get-vmconsole --follow streams until the VM stops', async () => {
+    await newVm('f', '--boot-kernel', kernel('countdown'))
+    await run('start-vm', 'f')
+    const followed = await run('get-vmconsole', 'f', '--follow')
+    expect(followed.code).toBe(0)
+    expect(followed.stdout.trimEnd().split('\n')).toHaveLength(60)
+    expect(followed.stdout).toMatch(/line 60 checksum 2048221737\n$/)
+  })
+
+  it('wait-vm --for off returns when the guest powers off; --timeout runs out with exit 8', async () => {
+    await newVm('w', '--boot-kernel', kernel('touch'))
+    await run('start-vm', 'w')
+    const timedOut = await run('wait-vm', 'w', '--for', 'off', '--timeout', '1')
+    expect(timedOut.code).toBe(8)
+    expect(timedOut.stderr).toMatch(/did not stop within 1 seconds/)
+    const heartbeat = await run('wait-vm', 'w', '--for', 'heartbeat', '--timeout', '1')
+    expect(heartbeat.code).toBe(8)
+    expect(heartbeat.stderr).toMatch(/No heartbeat from 'w'/)
+    const [waiting] = await Promise.all([run('wait-vm', 'w', '--for', 'off'), run('stop-vm', 'w', '--turn-off')])
+    expect(waiting.code).toBe(0)
+  })
+
+  it('wait-vm --for reboot sees restart-vm', async () => {
+    await newVm('rb', '--boot-kernel', kernel('touch'))
+    await run('start-vm', 'rb')
+    const waiting = run('wait-vm', 'rb', '--for', 'reboot', '--timeout', '20')
+    await new Promise((resolve) => setTimeout(resolve, 700))
+    expect((await run('restart-vm', 'rb', '--force')).code).toBe(0)
+    expect((await waiting).code).toBe(0)
+  })
+
+  it('start-vm --wait --timeout gives up with exit 8 and leaves the VM running', async () => {
+    await newVm('slow', '--boot-kernel', kernel('touch'))
+    const result = await run('start-vm', 'slow', '--wait', '--timeout', '1')
+    expect(result.code).toBe(8)
+    expect((await json('get-vm', 'slow'))[0].State).toBe('Running')
+  })
+})
+
 describe('robustness', () => {
   it('a killed worker leaves the VM OffCritical with an event; start-vm works again', async () => {
     await newVm('victim', '--boot-kernel', kernel('touch'))
