@@ -1,0 +1,98 @@
+/**
+ * The committed images match their sources: rebuilding them into a temporary
+ * directory gives the same bytes. tinyos needs gcc -m32, nasm and GNU ld and
+ * objcopy; its byte comparison runs when the local toolchain reports the
+ * versions recorded in guests/images/tinyos.toolchain (another compiler
+ * version generates other, equally valid code). The example programs need
+ * only nasm.
+ */
+import {afterAll, describe, expect, it} from 'vitest'
+import {spawnSync} from 'node:child_process'
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+const guestsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../guests')
+const imagesDir = path.join(guestsDir, 'images')
+
+function works(cmd: string, args: string[]): boolean {
+  const r = spawnSync(cmd, args, {stdio: 'ignore'})
+  return r.error === undefined && r.status === 0
+}
+
+const tmp = mkdtempSync(path.join(tmpdir(), 'hv-guests-'))
+afterAll(() => rmSync(tmp, {recursive: true, force: true}))
+
+/** gcc can build 32-bit freestanding objects (needs the multilib support). */
+function haveGcc32(): boolean {
+  const src = path.join(tmp, 'probe.c')
+  writeFileSync(src, 'int probe(void) { return 1; }\n')
+  return works('gcc', ['-m32', '-ffreestanding', '-c', '-o', path.join(tmp, 'probe.o'), src])
+}
+
+const haveMake = works('make', ['--version'])
+const haveNasm = works('nasm', ['-v'])
+const haveBinutils = works('ld', ['-v']) && works('objcopy', ['--version']) && works('nm', ['--version'])
+const haveTinyosTools = haveMake && haveNasm && haveBinutils && haveGcc32()
+
+function make(target: string, out: string): void {
+  const r = spawnSync(
+    'make',
+    ['-s', '-C', guestsDir, target, `IMAGES=${out}`, `BUILD=${path.join(out, 'build')}`],
+    {encoding: 'utf8'},
+  )
+  if (r.status !== 0) throw new Error(`make ${target} failed (${r.status}):\n${r.stdout}\n${r.stderr}`)
+}
+
+function sameBytes(name: string, out: string): void {
+  const built = readFileSync(path.join(out, name))
+  const shipped = readFileSync(path.join(imagesDir, name))
+  expect(built.length, `${name}: size`).toBe(shipped.length)
+  const at = built.findIndex((b, i) => b !== shipped[i])
+  expect(at, `${name}: first differing byte offset`).toBe(-1)
+}
+
+describe.skipIf(!haveMake || !haveNasm)(
+  `example programs rebuild${haveMake && haveNasm ? '' : ' (skipped: needs make and nasm)'}`,
+  () => {
+    it('exit42.bin and counter.bin reassemble byte for byte from guests/examples', () => {
+      const out = path.join(tmp, 'examples')
+      make('examples', out)
+      sameBytes('exit42.bin', out)
+      sameBytes('counter.bin', out)
+    })
+  },
+)
+
+describe.skipIf(!haveTinyosTools)(
+  `tinyos rebuild${haveTinyosTools ? '' : ' (skipped: needs make, gcc -m32, nasm, ld and objcopy)'}`,
+  () => {
+    const out = path.join(tmp, 'tinyos')
+
+    it('builds from guests/tinyos into a temporary directory', () => {
+      make('tinyos', out)
+      expect(readFileSync(path.join(out, 'tinyos.bin')).length).toBeGreaterThan(4096)
+    })
+
+    it('reproduces the shipped tinyos.bin byte for byte', (ctx) => {
+      const local = readFileSync(path.join(out, 'tinyos.toolchain'), 'utf8')
+      const recorded = readFileSync(path.join(imagesDir, 'tinyos.toolchain'), 'utf8')
+      if (local !== recorded) {
+        ctx.skip(`the local toolchain differs from the one recorded in guests/images/tinyos.toolchain:\n${local}`)
+      }
+      sameBytes('tinyos.bin', out)
+    })
+
+    it('builds the same bytes twice (nothing from the clock or the build path)', () => {
+      const again = path.join(tmp, 'tinyos-again', 'deeper')
+      const r = spawnSync(
+        'make',
+        ['-s', '-C', guestsDir, 'tinyos', `IMAGES=${again}`, `BUILD=${path.join(again, 'build')}`],
+        {encoding: 'utf8', env: {...process.env, SOURCE_DATE_EPOCH: '86400'}},
+      )
+      expect(r.status, r.stderr).toBe(0)
+      expect(readFileSync(path.join(again, 'tinyos.bin')).equals(readFileSync(path.join(out, 'tinyos.bin')))).toBe(true)
+    })
+  },
+)
