@@ -274,3 +274,124 @@ export function div(signedDiv: boolean, hi: number, lo: number, src: number, w: 
   if (q > (1n << (W - 1n)) - 1n || q < -(1n << (W - 1n))) return {fault: 'DE'}
   return {fault: null, quotient: Number(q & m), remainder: Number(r & m)}
 }
+
+export type DoubleShiftOp = 'shld' | 'shrd'
+
+/**
+ * SHLD/SHRD dest, src, count at 16 or 32 bits. Returns null when the SDM
+ * leaves the result undefined (masked count above the operand size).
+ */
+export function doubleShift(op: DoubleShiftOp, dest: number, src: number, countIn: number, flagsIn: number, w: 16 | 32): FlagResult | null {
+  const m = BigInt(mask(w))
+  const W = BigInt(w)
+  const d = BigInt((dest & mask(w)) >>> 0)
+  const s = BigInt((src & mask(w)) >>> 0)
+  const count = countIn & 0x1f
+  if (count === 0) return {result: Number(d), flags: flagsIn, defined: ARITH, writes: true}
+  if (count > w) return null
+  const c = BigInt(count)
+  let r: bigint
+  let cf: number
+  if (op === 'shld') {
+    r = ((d << c) | (s >> (W - c))) & m
+    cf = Number((d >> (W - c)) & 1n)
+  } else {
+    r = ((d >> c) | (s << (W - c))) & m
+    cf = Number((d >> (c - 1n)) & 1n)
+  }
+  const result = Number(r)
+  let f = szp(result, w) | (cf ? CF : 0)
+  let defined = CF | SF | ZF | PF
+  if (count === 1) {
+    defined |= OF
+    if ((result ^ Number(d)) & signBit(w)) f |= OF
+  }
+  return {result, flags: f, defined, writes: true}
+}
+
+export type BitTestOp = 'bt' | 'bts' | 'btr' | 'btc'
+
+/** BT/BTS/BTR/BTC with a register bit base: the offset is taken modulo the operand size. */
+export function bitTest(op: BitTestOp, base: number, offset: number, flagsIn: number, w: 16 | 32): FlagResult {
+  const bit = offset & (w - 1)
+  const b = (base & mask(w)) >>> 0
+  const set = (b >>> bit) & 1
+  let r = b
+  if (op === 'bts') r = (b | (1 << bit)) >>> 0
+  else if (op === 'btr') r = (b & ~(1 << bit)) >>> 0
+  else if (op === 'btc') r = (b ^ (1 << bit)) >>> 0
+  // CF is the bit; ZF is unaffected; OF SF AF PF are undefined
+  return {result: (r & mask(w)) >>> 0, flags: (flagsIn & ZF) | (set ? CF : 0), defined: CF | ZF, writes: op !== 'bt'}
+}
+
+/** BSF/BSR: ZF, and the index of the lowest/highest set bit when the source is not zero. */
+export function bitScan(reverse: boolean, src: number, w: 16 | 32): {zero: boolean; index: number; flags: number; defined: number} {
+  const v = (src & mask(w)) >>> 0
+  if (v === 0) return {zero: true, index: 0, flags: ZF, defined: ZF}
+  let index = 0
+  if (reverse) index = 31 - Math.clz32(v)
+  else while (!((v >>> index) & 1)) index++
+  return {zero: false, index, flags: 0, defined: ZF}
+}
+
+export type BcdOp = 'daa' | 'das' | 'aaa' | 'aas'
+
+/** DAA/DAS (on AL) and AAA/AAS (on AX): the new AX and the defined flags. */
+export function bcd(op: BcdOp, ax: number, flagsIn: number): {ax: number; flags: number; defined: number} {
+  let al = ax & 0xff
+  let ah = (ax >>> 8) & 0xff
+  const af = (flagsIn & AF) !== 0
+  const cf = (flagsIn & CF) !== 0
+  if (op === 'daa' || op === 'das') {
+    const oldAl = al
+    let newCf = false
+    let newAf = false
+    if ((al & 0x0f) > 9 || af) {
+      if (op === 'daa') {
+        newCf = cf || al + 6 > 0xff
+        al = (al + 6) & 0xff
+      } else {
+        newCf = cf || al < 6
+        al = (al - 6) & 0xff
+      }
+      newAf = true
+    }
+    if (oldAl > 0x99 || cf) {
+      al = op === 'daa' ? (al + 0x60) & 0xff : (al - 0x60) & 0xff
+      newCf = true
+    } else if (op === 'daa') {
+      newCf = false
+    }
+    const f = szp(al, 8) | (newCf ? CF : 0) | (newAf ? AF : 0)
+    return {ax: (ah << 8) | al, flags: f, defined: CF | AF | SF | ZF | PF}
+  }
+  let adjust = false
+  if ((al & 0x0f) > 9 || af) {
+    adjust = true
+    if (op === 'aaa') {
+      const v = ((ah << 8) | al) + 0x106
+      ah = (v >>> 8) & 0xff
+      al = v & 0xff
+    } else {
+      const v = (((ah << 8) | al) - 6) & 0xffff
+      ah = ((v >>> 8) - 1) & 0xff
+      al = v & 0xff
+    }
+  }
+  al &= 0x0f
+  return {ax: (ah << 8) | al, flags: adjust ? CF | AF : 0, defined: CF | AF}
+}
+
+/** AAM imm8 (null: #DE for a zero base) and AAD imm8. */
+export function aam(ax: number, base: number): {ax: number; flags: number; defined: number} | null {
+  if ((base & 0xff) === 0) return null
+  const al = ax & 0xff
+  const q = Math.floor(al / (base & 0xff))
+  const r = al % (base & 0xff)
+  return {ax: (q << 8) | r, flags: szp(r, 8), defined: SF | ZF | PF}
+}
+
+export function aad(ax: number, base: number): {ax: number; flags: number; defined: number} {
+  const al = ((ax & 0xff) + ((ax >>> 8) & 0xff) * (base & 0xff)) & 0xff
+  return {ax: al, flags: szp(al, 8), defined: SF | ZF | PF}
+}

@@ -28,7 +28,7 @@ import {
 import {inPort, outPort, stringIo} from './execute/io.js'
 import {hlt, undefinedOpcode} from './execute/system.js'
 import {getCF, materializeFlags, PARITY, testCondition} from './flags.js'
-import {read32, write32} from './mmu.js'
+import {read16, read32, read8, write32, write8} from './mmu.js'
 import {linearAddress} from './segmentation.js'
 import type {CpuCore} from './state.js'
 
@@ -61,9 +61,22 @@ function readSegment32(c: CpuCore, s: number, offset: number): number {
 function writeSegment32(c: CpuCore, s: number, offset: number, v: number): void {
   write32(c, linearAddress(c, s, offset >>> 0, 4, true), v)
 }
+function readSegment8(c: CpuCore, s: number, offset: number): number {
+  return read8(c, linearAddress(c, s, offset >>> 0, 1, false))
+}
+function writeSegment8(c: CpuCore, s: number, offset: number, v: number): void {
+  write8(c, linearAddress(c, s, offset >>> 0, 1, true), v)
+}
+function readSegment16(c: CpuCore, s: number, offset: number): number {
+  return read16(c, linearAddress(c, s, offset >>> 0, 2, false))
+}
 
 /** What produced the flags that the locals hold. */
-const enum Producer { None, Add, Sub, Logic, Inc, Dec, Shift }
+const enum Producer {
+  None, Add, Sub, Logic, Inc, Dec, Shift,
+  /** Byte CMP and TEST: the locals hold the operands and result shifted left by 24. */
+  Sub8, Logic8,
+}
 
 const ALL = 0x8d5
 const ZSP = 0xc4
@@ -81,6 +94,10 @@ function commitCode(p: Producer): string {
       return `c.lazyA = fa; c.lazyB = 1; c.lazyResult = fr; c.lazySize = 4; c.lazySub = ${p === Producer.Dec}; c.flags = (c.flags & ${~ALL}) | (fcf ? 1 : 0); c.lazyMask = ${ALL & ~1};`
     case Producer.Shift:
       return `c.lazyResult = fr; c.lazySize = 4; c.flags = (c.flags & ${~ALL}) | fe; c.lazyMask = ${ZSP};`
+    case Producer.Sub8:
+      return `c.lazyA = fa >> 24; c.lazyB = fb >> 24; c.lazyResult = fr >>> 24; c.lazySize = 1; c.lazySub = true; c.flags &= ${~ALL}; c.lazyMask = ${ALL};`
+    case Producer.Logic8:
+      return `c.lazyResult = fr >>> 24; c.lazySize = 1; c.flags &= ${~ALL}; c.lazyMask = ${ZSP};`
     default:
       return ''
   }
@@ -89,6 +106,11 @@ function commitCode(p: Producer): string {
 /** A JavaScript boolean expression for condition code `cc` from the flags in locals. */
 function conditionCode(p: Producer, cc: number): string {
   if (p === Producer.None) return `tc(c, ${cc})`
+  // Shifted byte results give the 32-bit answers for every flag but PF.
+  if (p === Producer.Sub8 || p === Producer.Logic8) {
+    if (cc >> 1 === 5) return `${cc & 1 ? '!' : ''}(PARITY[fr >>> 24] === 1)`
+    p = p === Producer.Sub8 ? Producer.Sub : Producer.Logic
+  }
   const of = p === Producer.Add ? '((fa ^ fr) & (fb ^ fr)) < 0'
     : p === Producer.Sub ? '((fa ^ fb) & (fa ^ fr)) < 0'
       : p === Producer.Inc ? 'fr === -2147483648'
@@ -154,13 +176,13 @@ export function compileBlock(cpu: CpuCore, page: CodePage, physicalPage: number,
   type Factory = (...args: unknown[]) => (c: CpuCore) => number
   let factory: Factory
   try {
-    const params = ['I', 'H', 'EIPS', 'LENS', 'r', 'tlb', 'ram32', 'PARITY', 'tc', 'getCF', 'mat', 'rd32', 'wr32']
+    const params = ['I', 'H', 'EIPS', 'LENS', 'r', 'tlb', 'ram', 'ram32', 'PARITY', 'tc', 'getCF', 'mat', 'rd32', 'wr32', 'rd8', 'wr8', 'rd16']
     factory = new Function(...params, out.source(list.length)) as Factory
   } catch {
     return null // not expected; the interpreter runs the code instead
   }
-  const fn = factory(list, list.map((i) => i.handler), out.eips, out.lengths, cpu.regs, cpu.tlb, cpu.ram32, PARITY, testCondition, getCF,
-    materializeFlags, readSegment32, writeSegment32)
+  const fn = factory(list, list.map((i) => i.handler), out.eips, out.lengths, cpu.regs, cpu.tlb, cpu.ram, cpu.ram32, PARITY, testCondition,
+    getCF, materializeFlags, readSegment32, writeSegment32, readSegment8, writeSegment8, readSegment16)
   return new Block(fn, list.length, out.needFlat)
 }
 
@@ -200,6 +222,26 @@ class Generator {
     this.emit(`lin = ${this.address(i)}; e = tlb[lin >>> 12];`)
     if (this.aligned) this.emit(`${target} = (e & c.readMask) !== 0 && (lin & 3) === 0 ? ram32[((e & -4096) | (lin & 4095)) >> 2] : rd32(c, ${i.seg}, lin);`)
     else this.emit(`${target} = rd32(c, ${i.seg}, lin);`)
+  }
+
+  /** A byte register (AL..BL, AH..BH) as an expression. */
+  private byteReg(n: number): string {
+    return n < 4 ? `(r[${n}] & 255)` : `((r[${n - 4}] >> 8) & 255)`
+  }
+
+  private setByteReg(n: number, value: string): void {
+    if (n < 4) this.emit(`r[${n}] = (r[${n}] & -256) | (${value});`)
+    else this.emit(`r[${n - 4}] = (r[${n - 4}] & -65281) | ((${value}) << 8);`)
+  }
+
+  /** Load the byte r/m operand into `target`. */
+  private loadByte(target: string, i: Instr): void {
+    if (!i.isMem) {
+      this.emit(`${target} = ${this.byteReg(i.rm)};`)
+      return
+    }
+    this.emit(`lin = ${this.address(i)}; e = tlb[lin >>> 12];`)
+    this.emit(`${target} = (e & c.readMask) !== 0 ? ram[(e & -4096) | (lin & 4095)] : rd8(c, ${i.seg}, lin);`)
   }
 
   /** Store to the `lin` computed by a previous load or address. */
@@ -255,6 +297,72 @@ class Generator {
     if (aluOp >= 0 && (op & 7) === 5) return this.alu(aluOp, i, 'acc', `${i.imm | 0}`, k, next)
     if ((op === 0x81 || op === 0x83) && i.reg !== 2 && i.reg !== 3) return this.alu(i.reg, i, 'rm', `${i.imm | 0}`, k, next)
     switch (op) {
+      case 0x38: case 0x3a: { // CMP r/m8, r8 and CMP r8, r/m8
+        this.loadByte(op === 0x38 ? 'x' : 'y', i)
+        this.emit(`${op === 0x38 ? 'y' : 'x'} = ${this.byteReg(i.reg)};`)
+        this.byteFlags(Producer.Sub8, '(x << 24) - (y << 24)')
+        return true
+      }
+      case 0x3c: // CMP AL, imm8
+        this.emit(`x = r[0] & 255; y = ${i.imm & 0xff};`)
+        this.byteFlags(Producer.Sub8, '(x << 24) - (y << 24)')
+        return true
+      case 0x80: case 0x82:
+        if (i.reg !== 7) return false
+        this.loadByte('x', i)
+        this.emit(`y = ${i.imm & 0xff};`)
+        this.byteFlags(Producer.Sub8, '(x << 24) - (y << 24)')
+        return true
+      case 0x84:
+        this.loadByte('x', i)
+        this.emit(`y = ${this.byteReg(i.reg)};`)
+        this.byteFlags(Producer.Logic8, '(x & y) << 24')
+        return true
+      case 0xa8:
+        this.emit(`x = r[0] & 255; y = ${i.imm & 0xff};`)
+        this.byteFlags(Producer.Logic8, '(x & y) << 24')
+        return true
+      case 0xf6:
+        if (i.reg !== 0) return false
+        this.loadByte('x', i)
+        this.emit(`y = ${i.imm & 0xff};`)
+        this.byteFlags(Producer.Logic8, '(x & y) << 24')
+        return true
+      case 0x8a:
+        this.loadByte('v', i)
+        this.setByteReg(i.reg, 'v')
+        return true
+      case 0x88:
+        if (!i.isMem) {
+          this.emit(`v = ${this.byteReg(i.reg)};`)
+          this.setByteReg(i.rm, 'v')
+          return true
+        }
+        this.emit(`lin = ${this.address(i)}; v = ${this.byteReg(i.reg)};`)
+        this.storeByte('v', i.seg)
+        this.checkInvalidation(k, next)
+        return true
+      case 0xc6:
+        if (i.reg !== 0) return false
+        if (!i.isMem) {
+          this.setByteReg(i.rm, `${i.imm & 0xff}`)
+          return true
+        }
+        this.emit(`lin = ${this.address(i)};`)
+        this.storeByte(`${i.imm & 0xff}`, i.seg)
+        this.checkInvalidation(k, next)
+        return true
+      case 0x1b6:
+        this.loadByte('v', i)
+        this.emit(`r[${i.reg}] = v;`)
+        return true
+      case 0x1b7:
+        if (!i.isMem) this.emit(`r[${i.reg}] = r[${i.rm}] & 65535;`)
+        else {
+          this.emit(`lin = ${this.address(i)}; e = tlb[lin >>> 12];`)
+          this.emit(`r[${i.reg}] = (e & c.readMask) !== 0 && (lin & 4095) !== 4095 ? ram[(e & -4096) | (lin & 4095)] | (ram[((e & -4096) | (lin & 4095)) + 1] << 8) : rd16(c, ${i.seg}, lin);`)
+        }
+        return true
       case 0x85: return this.test(i, `r[${i.reg}]`)
       case 0xa9: this.flagsFrom(Producer.Logic, '', '', `r[0] & ${i.imm | 0}`); return true
       case 0xf7: return i.reg === 0 && this.test(i, `${i.imm | 0}`)
@@ -377,6 +485,17 @@ class Generator {
     this.flagsFrom(producer, 'x', 'y', 't')
     if (writes) this.checkInvalidation(k, next)
     return true
+  }
+
+  /** Flags of a byte CMP/TEST whose operands are in x and y; `shifted` is the result shifted left by 24. */
+  private byteFlags(p: Producer, shifted: string): void {
+    this.emit(`fa = x << 24; fb = y << 24; fr = (${shifted}) | 0;`)
+    this.pending = p
+    this.known = p
+  }
+
+  private storeByte(value: string, seg: number): void {
+    this.emit(`e = tlb[lin >>> 12]; if ((e & c.writeMask) !== 0) ram[(e & -4096) | (lin & 4095)] = ${value}; else wr8(c, ${seg}, lin, ${value});`)
   }
 
   private test(i: Instr, src: string): boolean {

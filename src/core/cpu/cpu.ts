@@ -137,6 +137,8 @@ export class Cpu extends CpuCore implements Processor {
         }
         continue
       }
+      // A halted processor always reports Hlt, intercepted or not: the host must know
+      // that nothing will run until it raises an interrupt (intercepts.hlt is kept for symmetry).
       if (this.halted) return this.exitWith(ExitReason.Hlt)
       if (remaining <= 0) return this.exitWith(ExitReason.BudgetExhausted)
       const shadow = this.interruptShadow
@@ -594,6 +596,8 @@ export class Cpu extends CpuCore implements Processor {
       injected: [this.injectedVector, this.injectedErrorCode],
       latches: Array.from({length: this.latchCount}, (_, n) => [this.latchGpa[n], this.latchSize[n], this.latchWrite[n], this.latchValue[n]]),
       ioLatch: [this.ioLatched, this.ioLatchValue],
+      // What a complete* call after a restore needs to know about the last exit.
+      lastExit: [this.exit.reason, this.exit.instructionLength, this.exit.gpa, this.exit.size, this.exit.isWrite ? 1 : 0],
     }
   }
 
@@ -642,6 +646,8 @@ export class Cpu extends CpuCore implements Processor {
     })
     this.ioLatched = s.ioLatch[0] as boolean
     this.ioLatchValue = s.ioLatch[1] as number
+    ;[this.exit.reason, this.exit.instructionLength, this.exit.gpa, this.exit.size] = s.lastExit as [number, number, number, number]
+    this.exit.isWrite = s.lastExit[4] === 1
     this.exitPending = false
     this.exitRequested = false
     tlbFlushAll(this)
@@ -673,4 +679,5 @@ interface SavedState {
   injected: number[]
   latches: number[][]
   ioLatch: Array<boolean | number>
+  lastExit: number[]
 }

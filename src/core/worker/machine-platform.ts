@@ -30,4 +30,6 @@ export interface PlatformEvents {
   resetRequest(): void
   /** An interrupt line went active: a halted processor may have work. */
   interruptRaised(): void
+  /** The A20 gate (i8042 output port, port 0x92) changed. */
+  a20Change(enabled: boolean): void
 }

@@ -1,28 +1,30 @@
+import {createGen1Platform, createGen2Platform, type PlatformOptions} from '../devices/platform.js'
 import type {VmRecord} from '../store/schema.js'
-import type {MemoryLayout} from './boot/memory-layout.js'
 import type {GuestClock} from './guest-clock.js'
 import type {MachinePlatform, PlatformEvents} from './machine-platform.js'
 
 /**
- * The machine's platform for the worker. Interim: COM1 output, the test-exit
- * port and the PM1a power-off register, until the emulated Gen1/Gen2 device
- * set and motherboard replace it.
+ * The VM's motherboard and devices, by generation: Generation 1 has the PC/AT
+ * legacy set (PIC pair, PIT, CMOS/RTC, i8042, port 92) beside the COM ports,
+ * the power-management block, the POST port and the test-exit port;
+ * Generation 2 keeps only the latter.
  */
-export function createMachinePlatform(_vm: VmRecord, _clock: GuestClock, _layout: MemoryLayout, events: PlatformEvents): MachinePlatform {
-  return {
-    interruptController: null,
-    readPort: (port) => (port === 0x3fd ? 0x60 : 0xffffffff),
-    writePort: (port, size, value) => {
-      if (port === 0x3f8) events.consoleOutput(value & 0xff)
-      else if (port === 0xf4) events.debugExit(value & (size === 1 ? 0xff : size === 2 ? 0xffff : 0xffffffff))
-      else if (port === 0x604 && (value & 0x2000) !== 0) events.powerOff()
-    },
-    readMmio: () => 0xffffffff,
-    writeMmio: () => {},
-    sendConsoleInput: () => {},
-    reset: () => {},
-    saveState: () => ({}),
-    restoreState: () => {},
-    counters: () => ({}),
+export function createMachinePlatform(
+  vm: VmRecord,
+  clock: GuestClock,
+  events: PlatformEvents,
+  options: {a20Enabled: boolean},
+): MachinePlatform {
+  const platformOptions: PlatformOptions = {
+    memoryBytes: vm.memory.startup,
+    clock,
+    com1Output: (byte) => events.consoleOutput(byte),
+    onPowerOff: () => events.powerOff(),
+    onExit: (status) => events.debugExit(status),
+    onResetRequest: () => events.resetRequest(),
+    onA20Change: (enabled) => events.a20Change(enabled),
+    a20Enabled: options.a20Enabled,
+    onInterruptRequest: () => events.interruptRaised(),
   }
+  return vm.generation === 1 ? createGen1Platform(platformOptions) : createGen2Platform(platformOptions)
 }

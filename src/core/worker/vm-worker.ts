@@ -106,8 +106,10 @@ export class VmWorker {
         this.vp.cpu.requestExit()
       },
       interruptRaised: () => this.kick(),
+      a20Change: (enabled) => this.vp.cpu.setA20(enabled),
     }
-    this.platform = createMachinePlatform(vm, this.clock, this.layout, events)
+    // A Multiboot loader hands over with A20 enabled; firmware starts from a PC's power-on state.
+    this.platform = createMachinePlatform(vm, this.clock, events, {a20Enabled: this.bootImage.kind === 'multiboot'})
     this.vp.setInterruptController(this.platform.interruptController)
     this.console = new ConsoleLog(vmFiles.console(vm), vm.savedState === null)
   }

@@ -1,7 +1,8 @@
 ; Exceptions and their error codes: #UD (UD2, LOCK on a register form), #BP
 ; (INT3, a trap: EIP after it), #OF (INTO), #BR (BOUND), #NP when loading a
 ; not-present segment, #GP for a null SS, for a selector beyond the GDT limit,
-; for loading an execute-only code segment into a data register, INT to a not-present IDT gate
+; for loading an execute-only code segment into a data register, #SS and
+; #GP when loading SS with unusable descriptors, LMSW not clearing PE, INT to a not-present IDT gate
 ; (#NP with the IDT bit), INT beyond the IDT limit (#GP), #DE from a trap gate,
 ; and the frame: EIP of faults vs traps, CS, EFLAGS.
 %include "common.inc"
@@ -79,7 +80,25 @@ main:
         mov ax, SEL_DATA32
         mov es, ax
         int 0x05                        ; software INT 5: a trap, no BOUND involved
-.a14:   EXPECT .a15
+.a14:   EXPECT .a14b
+        mov ax, SEL_NP
+        mov ss, ax                      ; not-present stack segment: #SS(sel)
+.a14b:  EXPECT .a14c
+        mov ax, SEL_RO
+        mov ss, ax                      ; read-only: #GP(sel)
+.a14c:  EXPECT .a14d
+        mov ax, SEL_UDATA32
+        mov ss, ax                      ; DPL 3 at CPL 0: #GP(sel)
+.a14d:  EXPECT .a14e
+        mov eax, cr0
+        and eax, ~1
+        lmsw ax                         ; LMSW cannot clear PE
+        mov eax, cr0
+        and eax, 1
+        PUTS "lmsw pe "
+        PHEX 1, eax
+        NL
+.a14e:  EXPECT .a15
         db 0x0F, 0x0B                   ; UD2 again, to check nothing is left over
 .a15:   PUTS "done"
         NL

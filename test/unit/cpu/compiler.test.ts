@@ -25,7 +25,19 @@ function randomInstruction(rand: () => number): number[] {
   const op = [0, 1, 2, 3, 4, 5, 6, 7][rand() % 8]!
   const disp = (rand() % 32) * 4 + (rand() % 8 === 0 ? 1 : 0) // mostly aligned
   const imm = rand()
-  switch (rand() % 22) {
+  const b1 = rand() % 8 // any byte register, AH..BH included
+  const b2 = rand() % 8
+  switch (rand() % 32) {
+    case 22: return [0x38, 0xc0 | (b2 << 3) | b1]
+    case 23: return [0x3a, 0x46 | (b1 << 3), disp]
+    case 24: return [0x80, 0xf8 | b1, imm & 0xff]
+    case 25: return [0x84, 0xc0 | (b2 << 3) | b1]
+    case 26: return [0xf6, 0x46, disp, imm & 0xff]
+    case 27: return [0x8a, 0xc0 | (b1 << 3) | b2]
+    case 28: return [0x88, 0x46 | (b1 << 3), disp]
+    case 29: return [0xc6, 0x46, disp, imm & 0xff]
+    case 30: return [0x0f, 0xb6 + (rand() & 1), 0x46 | (r1 << 3), disp]
+    case 31: return [0x3c, imm & 0xff, 0x70 + (rand() % 16), 2, 0x89, 0xc0 | (r2 << 3) | r1]
     case 0: return [op * 8 + 1, 0xc0 | (r2 << 3) | r1]
     case 1: return [op * 8 + 3, 0xc0 | (r1 << 3) | r2]
     case 2: return [op * 8 + 3, 0x46 | (r1 << 3), disp]

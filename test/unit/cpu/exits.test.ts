@@ -201,6 +201,22 @@ describe('MMIO', () => {
     expect(cpu.run(10).reason).toBe(ExitReason.Hlt)
   })
 
+  it('two reads of the same MMIO address in one compiled block exit twice', () => {
+    // loop twice: mov eax, [MMIO]; mov ebx, [MMIO]; dec ecx; jnz
+    const {cpu} = mmioMachine([...movImm(Reg.ECX, 2), 0xa1, ...le32(MMIO), 0x8b, 0x1d, ...le32(MMIO), 0x49, 0x75, 0x100 - 14])
+    cpu.codeCache.compileThreshold = 1
+    const values: number[] = []
+    let exit = cpu.run(100)
+    let n = 0
+    while (exit.reason === ExitReason.MemoryAccess && n < 10) {
+      cpu.completeMemoryRead(++n)
+      exit = cpu.run(100)
+    }
+    values.push(cpu.getReg(Reg.EAX), cpu.getReg(Reg.EBX))
+    expect(n).toBe(4)
+    expect(values).toEqual([3, 4])
+  })
+
   it('writes to ROM pages are ignored', () => {
     const {cpu, mem} = flatMachine([0xc7, 0x05, ...le32(0x30000), ...le32(0x12345678), 0xa1, ...le32(0x30000), 0xf4])
     ;(mem.pageReadOnly as Uint8Array)[0x30] = 1

@@ -6,7 +6,7 @@
  */
 import {ExitReason, Reg} from '../api.js'
 import {
-  CR0_EM, CR0_ET, CR0_MP, CR0_PE, CR0_PG, CR0_TS, CR0_WP, CR4_PSE, CR4_SUPPORTED, CR4_TSD, GP, IF, NM, NP, UD, ZF,
+  CR0_CD, CR0_EM, CR0_ET, CR0_MP, CR0_NW, CR0_PE, CR0_PG, CR0_TS, CR0_WP, CR4_PSE, CR4_SUPPORTED, CR4_TSD, GP, IF, NM, NP, UD, ZF,
 } from '../constants.js'
 import type {Instr} from '../decoder/instr.js'
 import {nativeCpuid} from '../cpuid.js'
@@ -44,6 +44,7 @@ function exitWith(cpu: CpuCore, reason: ExitReason): never {
 export function writeCr0(cpu: CpuCore, value: number): void {
   value = (value | CR0_ET) | 0
   if ((value & CR0_PG) !== 0 && (value & CR0_PE) === 0) raise(cpu, GP, 0)
+  if ((value & CR0_NW) !== 0 && (value & CR0_CD) === 0) raise(cpu, GP, 0)
   const old = cpu.cr0
   cpu.cr0 = value
   cpu.paging = (value & CR0_PG) !== 0

@@ -415,7 +415,8 @@ export class CmosRtc implements PortIoDevice {
     const reader = SavedStateReader.open(state, this.name, SAVED_STATE_VERSION)
     const now = this.options.clock.nowNs()
     const calendarReader = reader.object('calendar')
-    const field = (name: string) => calendarReader.integer(name, 0, 255)
+    // Guest-written values and carries can leave fields outside calendar ranges; accept what the device can hold.
+    const field = (name: string) => calendarReader.integer(name, 0, 0xffff)
     const restored: RtcState = {
       ram: Uint8Array.from(reader.integers('ram', 0xff, 128)),
       calendar: {
@@ -436,8 +437,9 @@ export class CmosRtc implements PortIoDevice {
       nmiMasked: reader.boolean('nmiMasked'),
     }
     this.state = restored
-    this.irqHigh = false
-    this.options.irq.setLevel(false)
-    this.updateInterrupt()
+    // Drive the line to its level without a low glitch, which would look like a new edge.
+    this.irqHigh = this.irqFlag()
+    this.options.irq.setLevel(this.irqHigh)
+    this.scheduleInterrupt()
   }
 }

@@ -164,17 +164,18 @@ export class I8042 implements PortIoDevice {
     this.updateIrqs()
   }
 
-  private updateIrqs(): void {
+  /** `force` drives both lines even when unchanged (after a restore, when the lines' state is unknown). */
+  private updateIrqs(force = false): void {
     const s = this.state
     const command = s.ram[0]!
     const aux = s.outputSource === Source.Aux
     const irq1 = s.outputFull && !aux && (command & COMMAND_KEYBOARD_INTERRUPT) !== 0
     const irq12 = s.outputFull && aux && (command & COMMAND_AUX_INTERRUPT) !== 0
-    if (irq1 !== this.irq1High) {
+    if (force || irq1 !== this.irq1High) {
       this.irq1High = irq1
       this.options.irq1.setLevel(irq1)
     }
-    if (irq12 !== this.irq12High) {
+    if (force || irq12 !== this.irq12High) {
       this.irq12High = irq12
       this.irq12.setLevel(irq12)
     }
@@ -383,10 +384,8 @@ export class I8042 implements PortIoDevice {
     const a20Before = this.a20Enabled
     this.state = restored
     this.keyboard.state = keyboard
-    this.irq1High = this.irq12High = false
-    this.options.irq1.setLevel(false)
-    this.irq12.setLevel(false)
-    this.updateIrqs()
+    // Drive the lines to their levels without a low glitch, which would look like a new edge.
+    this.updateIrqs(true)
     if (this.a20Enabled !== a20Before) this.options.onA20Change?.(this.a20Enabled)
   }
 }

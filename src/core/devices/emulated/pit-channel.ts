@@ -24,7 +24,10 @@ export interface PitChannelState {
   loaded: boolean
   /** Ticks are advancing: loaded and not held by the gate. */
   running: boolean
-  /** Ticks counted before `sinceNs`; elapsed ticks are baseTicks + ticksIn(now - sinceNs) while running. */
+  /**
+   * Ticks counted before `sinceNs`; elapsed ticks are baseTicks + ticksIn(now - sinceNs) while running.
+   * Negative after a count change, which restarts the tick count mid-run.
+   */
   baseTicks: number
   sinceNs: number
   /** Modes 2 and 3: a count written while counting takes over at this tick (0 when none is waiting). */
@@ -128,13 +131,14 @@ export class PitChannel {
     if (!s.running) return s.baseTicks
     let ticks = s.baseTicks + ticksIn(this.clock.nowNs() - s.sinceNs, PIT_INPUT_HZ)
     if (s.pendingCount && ticks >= s.pendingAtTick) {
-      // The period in progress when the new count was written has ended: continue with the new count from there.
-      s.sinceNs += nsForTicks(s.pendingAtTick - s.baseTicks, PIT_INPUT_HZ)
-      s.baseTicks = 0
+      // The period in progress when the new count was written has ended: continue
+      // with the new count from there. Moving the tick origin rather than the
+      // time origin keeps every later edge on an exact input clock tick.
+      s.baseTicks -= s.pendingAtTick
+      ticks -= s.pendingAtTick
       s.activeCount = s.pendingCount
       s.pendingCount = 0
       s.nullCount = false
-      ticks = ticksIn(this.clock.nowNs() - s.sinceNs, PIT_INPUT_HZ)
     }
     return ticks
   }
@@ -400,7 +404,7 @@ export class PitChannel {
       activeCount: reader.integer('activeCount', 1, 0x10000),
       loaded: reader.boolean('loaded'),
       running: reader.boolean('running'),
-      baseTicks: reader.integer('baseTicks', 0, Number.MAX_SAFE_INTEGER),
+      baseTicks: reader.integer('baseTicks', -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER),
       sinceNs: nowNs - reader.number('sinceAgeNs'),
       pendingCount: reader.integer('pendingCount', 0, 0x10000),
       pendingAtTick: reader.integer('pendingAtTick', 0, Number.MAX_SAFE_INTEGER),

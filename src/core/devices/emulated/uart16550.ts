@@ -207,11 +207,17 @@ export class Uart16550 implements PortIoDevice {
     return IIR_NO_INTERRUPT
   }
 
-  private updateIrq(): void {
-    // On a PC the interrupt reaches the bus only through the OUT2-controlled
-    // buffer; in loopback mode OUT2 is disconnected from the pin, so no IRQ.
+  /**
+   * On a PC the interrupt reaches the bus only through the OUT2-controlled
+   * buffer; in loopback mode OUT2 is disconnected from the pin, so no IRQ.
+   */
+  private irqAsserted(): boolean {
     const mcr = this.regs.mcr
-    const high = this.pendingInterrupt() !== IIR_NO_INTERRUPT && (mcr & MCR_OUT2) !== 0 && !(mcr & MCR_LOOPBACK)
+    return this.pendingInterrupt() !== IIR_NO_INTERRUPT && (mcr & MCR_OUT2) !== 0 && !(mcr & MCR_LOOPBACK)
+  }
+
+  private updateIrq(): void {
+    const high = this.irqAsserted()
     if (high !== this.irqHigh) {
       this.irqHigh = high
       this.options.irq.setLevel(high)
@@ -418,8 +424,12 @@ export class Uart16550 implements PortIoDevice {
     this.regs = regs
     this.hostInput = hostInput
     if (!regs.characterTimeout) this.restartTimeout()
-    this.irqHigh = false
-    this.options.irq.setLevel(false)
-    this.updateIrq()
+    this.driveIrqExactly()
+  }
+
+  /** After a restore: drive the line to its computed level without a glitch that would look like a new edge. */
+  private driveIrqExactly(): void {
+    this.irqHigh = this.irqAsserted()
+    this.options.irq.setLevel(this.irqHigh)
   }
 }

@@ -1,0 +1,7 @@
+export * from './device.js'
+export {ManualClock} from './clock.js'
+export {TimerQueue} from './timer-queue.js'
+export {Motherboard, type MotherboardOptions, type MotherboardSavedState} from './motherboard.js'
+export {IsaInterruptLines, ISA_IRQ_COUNT} from './isa-interrupt-lines.js'
+export type {InterruptRouter} from './interrupt-router.js'
+export {createGen1Platform, createGen2Platform, Platform, COM1, COM2, type PlatformOptions} from './platform.js'

@@ -1,0 +1,181 @@
+import type {InterruptController} from '../cpu/api.js'
+import type {Device, VirtualClock} from './device.js'
+import {A20Gate} from './emulated/a20-gate.js'
+import {CmosRtc} from './emulated/cmos-rtc.js'
+import {DebugExit} from './emulated/debug-exit.js'
+import {I8042} from './emulated/i8042.js'
+import {PicPair} from './emulated/pic.js'
+import {Pit} from './emulated/pit.js'
+import {PowerManagement} from './emulated/power-management.js'
+import {PostCode} from './emulated/post-code.js'
+import {SystemControlPortA} from './emulated/system-control-port-a.js'
+import {Uart16550} from './emulated/uart16550.js'
+import {IsaInterruptLines} from './isa-interrupt-lines.js'
+import {Motherboard, type MotherboardSavedState} from './motherboard.js'
+
+/** The PC's standard COM port resources. */
+export const COM1 = {basePort: 0x3f8, irq: 4} as const
+export const COM2 = {basePort: 0x2f8, irq: 3} as const
+
+export interface PlatformOptions {
+  /** Guest RAM size, for the CMOS memory-size bytes. */
+  memoryBytes: number
+  clock: VirtualClock
+  /** The host's wall clock at power-on; the RTC keeps its own time from there. Defaults to now. */
+  powerOnTime?: Date
+  /** Bytes the guest transmits on COM1 / COM2. */
+  com1Output?: (byte: number) => void
+  com2Output?: (byte: number) => void
+  /** ACPI power off (PM1a SLP_EN). */
+  onPowerOff?: (sleepType: number) => void
+  /** The test-exit port was written. */
+  onExit?: (status: number) => void
+  /** The i8042 or port 0x92 asked for a processor reset. */
+  onResetRequest?: () => void
+  /** The combined A20 gate changed. */
+  onA20Change?: (enabled: boolean) => void
+  /** A20 at power-on (off on real boards; a loader handing over with A20 on passes true). */
+  a20Enabled?: boolean
+  /** The PIC pair's INT output rose: a halted processor has work. */
+  onInterruptRequest?: () => void
+  /** Reported in the CMOS equipment byte. */
+  mathCoprocessor?: boolean
+}
+
+/** Devices every generation has. */
+interface CommonDevices {
+  com1: Uart16550
+  com2: Uart16550
+  powerManagement: PowerManagement
+  postCode: PostCode
+  debugExit: DebugExit
+}
+
+/** Generation 1's legacy devices. */
+interface LegacyDevices {
+  pic: PicPair
+  pit: Pit
+  rtc: CmosRtc
+  i8042: I8042
+  port92: SystemControlPortA
+  a20: A20Gate
+}
+
+/**
+ * A built machine: the motherboard and handles on its devices, with the
+ * operations the VM worker needs (port and MMIO dispatch, the processor's
+ * interrupt source, console input, reset, saved state and counters).
+ */
+export class Platform {
+  constructor(
+    readonly generation: 1 | 2,
+    readonly motherboard: Motherboard,
+    readonly common: CommonDevices,
+    /** Null on Generation 2. */
+    readonly legacy: LegacyDevices | null,
+  ) {}
+
+  get interruptController(): InterruptController | null {
+    return this.motherboard.interruptController
+  }
+
+  readPort(port: number, size: number): number {
+    return this.motherboard.readPort(port, size)
+  }
+
+  writePort(port: number, size: number, value: number): void {
+    this.motherboard.writePort(port, size, value)
+  }
+
+  readMmio(gpa: number, size: number): number {
+    return this.motherboard.readMmio(gpa, size)
+  }
+
+  writeMmio(gpa: number, size: number, value: number): void {
+    this.motherboard.writeMmio(gpa, size, value)
+  }
+
+  /** Bytes typed at the console reach the guest through COM1. */
+  sendConsoleInput(bytes: Uint8Array): void {
+    this.common.com1.receive(bytes)
+  }
+
+  reset(): void {
+    this.motherboard.reset()
+  }
+
+  saveState(): MotherboardSavedState {
+    return this.motherboard.saveState()
+  }
+
+  restoreState(state: unknown): void {
+    this.motherboard.restoreState(state)
+  }
+
+  counters(): Record<string, unknown> {
+    return this.motherboard.counters()
+  }
+}
+
+function createCommonDevices(options: PlatformOptions, irqLines: IsaInterruptLines): CommonDevices {
+  return {
+    com1: new Uart16550({name: 'COM1', basePort: COM1.basePort, irq: irqLines.line(COM1.irq), clock: options.clock, onTransmit: options.com1Output}),
+    com2: new Uart16550({name: 'COM2', basePort: COM2.basePort, irq: irqLines.line(COM2.irq), clock: options.clock, onTransmit: options.com2Output}),
+    powerManagement: new PowerManagement({clock: options.clock, onPowerOff: options.onPowerOff}),
+    postCode: new PostCode(),
+    debugExit: new DebugExit({onExit: options.onExit}),
+  }
+}
+
+function commonDeviceList(common: CommonDevices): Device[] {
+  return [common.com1, common.com2, common.powerManagement, common.postCode, common.debugExit]
+}
+
+/** A Generation 1 (BIOS, PC/AT-compatible) machine's motherboard and devices. */
+export function createGen1Platform(options: PlatformOptions): Platform {
+  const pic = new PicPair({onInterruptRequest: options.onInterruptRequest})
+  const irqLines = new IsaInterruptLines([pic])
+  const a20 = new A20Gate(options.onA20Change)
+  const a20Enabled = options.a20Enabled ?? false
+  a20.set('i8042', a20Enabled)
+  a20.set('port92', false)
+  const legacy: LegacyDevices = {
+    pic,
+    pit: new Pit(options.clock, irqLines.line(0)),
+    rtc: new CmosRtc({clock: options.clock, irq: irqLines.line(8), powerOnTime: options.powerOnTime ?? new Date()}),
+    i8042: new I8042({
+      irq1: irqLines.line(1),
+      irq12: irqLines.line(12),
+      onResetRequest: options.onResetRequest,
+      onA20Change: (enabled) => a20.set('i8042', enabled),
+      a20Enabled,
+    }),
+    port92: new SystemControlPortA({
+      onResetRequest: options.onResetRequest,
+      onA20Change: (enabled) => a20.set('port92', enabled),
+    }),
+    a20,
+  }
+  legacy.rtc.setStandardContents({memoryBytes: options.memoryBytes, mathCoprocessor: options.mathCoprocessor})
+  const common = createCommonDevices(options, irqLines)
+  const motherboard = new Motherboard({
+    // The PIC first: see MotherboardOptions.devices.
+    devices: [pic, legacy.pit, legacy.rtc, legacy.i8042, legacy.port92, ...commonDeviceList(common)],
+    irqLines,
+    interruptController: pic,
+  })
+  return new Platform(1, motherboard, common, legacy)
+}
+
+/**
+ * A Generation 2 (UEFI) machine: no PIC, PIT, RTC ports, keyboard controller
+ * or port 0x92; only the COM ports, the power-management block, the POST port
+ * and the test-exit port. Its ISA lines lead nowhere yet: a local APIC (and an
+ * I/O APIC connected with `irqLines.connect`) will take interrupts here.
+ */
+export function createGen2Platform(options: PlatformOptions): Platform {
+  const irqLines = new IsaInterruptLines()
+  const common = createCommonDevices(options, irqLines)
+  const motherboard = new Motherboard({devices: commonDeviceList(common), irqLines, interruptController: null})
+  return new Platform(2, motherboard, common, null)
+}
