@@ -26,6 +26,10 @@ export interface MotherboardOptions {
   interruptController: InterruptController | null
 }
 
+function isValidRange(start: number, length: number, limit: number): boolean {
+  return Number.isInteger(start) && Number.isInteger(length) && length >= 1 && start >= 0 && start + length <= limit
+}
+
 interface MmioClaim {
   start: number
   /** Exclusive. */
@@ -76,14 +80,18 @@ export class Motherboard {
     this.portDevices.push(device)
     const owner = this.portDevices.length
     for (const range of device.portRanges) {
-      if (!Number.isInteger(range.start) || !Number.isInteger(range.length) || range.length < 1 || range.start < 0 || range.start + range.length > PORT_COUNT) {
-        throw new Error(`${device.name} claims an invalid port range "${range.name}" (start ${range.start}, length ${range.length})`)
+      if (!isValidRange(range.start, range.length, PORT_COUNT)) {
+        throw new Error(
+          `${device.name} claims an invalid port range "${range.name}" (start ${range.start}, length ${range.length})`,
+        )
       }
       for (let port = range.start; port < range.start + range.length; port++) {
         if (this.portOwner[port]) {
           const other = this.portDevices[this.portOwner[port]! - 1]!
+          const otherRange = this.portRangeNames.get(port)
           throw new Error(
-            `${device.name} ("${range.name}") claims port 0x${port.toString(16)}, already claimed by ${other.name} ("${this.portRangeNames.get(port)}")`,
+            `${device.name} ("${range.name}") claims port 0x${port.toString(16)}, ` +
+              `already claimed by ${other.name} ("${otherRange}")`,
           )
         }
         this.portOwner[port] = owner
@@ -96,13 +104,14 @@ export class Motherboard {
     for (const range of device.mmioRanges) {
       const start = range.start
       const end = range.start + range.length
-      if (!Number.isInteger(start) || !Number.isInteger(range.length) || range.length < 1 || start < 0 || end > 2 ** 32) {
+      if (!isValidRange(start, range.length, 2 ** 32)) {
         throw new Error(`${device.name} claims an invalid MMIO range "${range.name}" (start ${start}, length ${range.length})`)
       }
       const overlap = this.mmioClaims.find((claim) => start < claim.end && claim.start < end)
       if (overlap) {
         throw new Error(
-          `${device.name} ("${range.name}") claims MMIO 0x${start.toString(16)}-0x${(end - 1).toString(16)}, overlapping ${overlap.device.name} ("${overlap.name}")`,
+          `${device.name} ("${range.name}") claims MMIO 0x${start.toString(16)}-0x${(end - 1).toString(16)}, ` +
+            `overlapping ${overlap.device.name} ("${overlap.name}")`,
         )
       }
       this.mmioClaims.push({start, end, name: range.name, device})
@@ -191,8 +200,9 @@ export class Motherboard {
     }
     const saved = state as Partial<MotherboardSavedState>
     if (saved.version !== SAVED_STATE_VERSION) {
+      const version = JSON.stringify(saved.version)
       throw new Error(
-        `Cannot restore the motherboard: saved state version ${JSON.stringify(saved.version)} is not supported (expected ${SAVED_STATE_VERSION})`,
+        `Cannot restore the motherboard: saved state version ${version} is not supported (expected ${SAVED_STATE_VERSION})`,
       )
     }
     const parts = saved.devices

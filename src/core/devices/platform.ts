@@ -13,6 +13,15 @@ import {Uart16550} from './emulated/uart16550.js'
 import {IsaInterruptLines} from './isa-interrupt-lines.js'
 import {Motherboard, type MotherboardSavedState} from './motherboard.js'
 
+/*
+ * How a VM worker drives a platform: intercept all port I/O and MMIO holes and
+ * pass each exit to readPort/writePort (readMmio/writeMmio), completing the
+ * instruction with the value returned; give the processor `interruptController`
+ * (null on Generation 2 until an APIC exists); run the clock's due timers
+ * between slices; send console input with `sendConsoleInput`; and turn the
+ * callbacks (power off, exit status, reset request) into VM state changes.
+ */
+
 /** The PC's standard COM port resources. */
 export const COM1 = {basePort: 0x3f8, irq: 4} as const
 export const COM2 = {basePort: 0x2f8, irq: 3} as const
@@ -119,8 +128,20 @@ export class Platform {
 
 function createCommonDevices(options: PlatformOptions, irqLines: IsaInterruptLines): CommonDevices {
   return {
-    com1: new Uart16550({name: 'COM1', basePort: COM1.basePort, irq: irqLines.line(COM1.irq), clock: options.clock, onTransmit: options.com1Output}),
-    com2: new Uart16550({name: 'COM2', basePort: COM2.basePort, irq: irqLines.line(COM2.irq), clock: options.clock, onTransmit: options.com2Output}),
+    com1: new Uart16550({
+      name: 'COM1',
+      basePort: COM1.basePort,
+      irq: irqLines.line(COM1.irq),
+      clock: options.clock,
+      onTransmit: options.com1Output,
+    }),
+    com2: new Uart16550({
+      name: 'COM2',
+      basePort: COM2.basePort,
+      irq: irqLines.line(COM2.irq),
+      clock: options.clock,
+      onTransmit: options.com2Output,
+    }),
     powerManagement: new PowerManagement({clock: options.clock, onPowerOff: options.onPowerOff}),
     postCode: new PostCode(),
     debugExit: new DebugExit({onExit: options.onExit}),

@@ -20,9 +20,8 @@ export class SavedStateReader {
     }
     const version = (state as DeviceSavedState).version
     if (version !== expectedVersion) {
-      throw new Error(
-        `Cannot restore ${deviceName}: saved state version ${JSON.stringify(version)} is not supported (expected ${expectedVersion})`,
-      )
+      const found = JSON.stringify(version)
+      throw new Error(`Cannot restore ${deviceName}: saved state version ${found} is not supported (expected ${expectedVersion})`)
     }
     return new SavedStateReader(state as Record<string, unknown>, deviceName)
   }

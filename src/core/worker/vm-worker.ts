@@ -1,4 +1,4 @@
-import {readFileSync} from 'node:fs'
+import {mkdirSync, readFileSync} from 'node:fs'
 import {unlink} from 'node:fs/promises'
 import type {Server, Socket} from 'node:net'
 import {cpus} from 'node:os'
@@ -11,7 +11,7 @@ import {
 import type {EventLevel, SavedStateRecord, VmRecord, VmState} from '../store/schema.js'
 import type {Store} from '../store/store.js'
 import {logEvent} from '../vmms/event-log.js'
-import {vmFiles} from '../vmms/vm-files.js'
+import {vmDirectory, vmFiles} from '../vmms/vm-files.js'
 import {applyMemoryLayout, type MemoryLayout} from './boot/memory-layout.js'
 import {firmwareRomBytes, loadFirmware} from './boot/firmware.js'
 import {loadMultiboot} from './boot/multiboot.js'
@@ -111,6 +111,7 @@ export class VmWorker {
     // A Multiboot loader hands over with A20 enabled; firmware starts from a PC's power-on state.
     this.platform = createMachinePlatform(vm, this.clock, events, {a20Enabled: this.bootImage.kind === 'multiboot'})
     this.vp.setInterruptController(this.platform.interruptController)
+    mkdirSync(vmDirectory(vm), {recursive: true})
     this.console = new ConsoleLog(vmFiles.console(vm), vm.savedState === null)
   }
 

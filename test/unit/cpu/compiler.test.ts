@@ -140,15 +140,13 @@ describe('compiled blocks and segment bases', () => {
     const m = flatMachine([])
     m.cpu.codeCache.compileThreshold = 1
     const ram = m.mem.ram
-    // loop at 0x10100: dec ecx; jnz loop; ret-far-less: jmp to 0x10110
+    // at 0x10100: l: dec ecx; jnz l; hlt
     ram.set([0x49, 0x75, 0x100 - 3, 0xf4], 0x10100)
     m.cpu.setSegment(1, {selector: 0x08, base: 0x10000, limit: 0xffff, access: 0x409b})
     m.cpu.eip = 0x100
     m.cpu.setReg(Reg.ECX, 5)
     expect(m.cpu.run(100).reason).toBe(ExitReason.Hlt)
     expect(m.cpu.eip).toBe(0x104)
-    const flat = flatMachine([])
-    void flat
     m.cpu.setSegment(1, {selector: 0x08, base: 0, limit: 0xffffffff, access: 0xc09b})
     m.cpu.eip = 0x10100
     m.cpu.setReg(Reg.ECX, 5)

@@ -4,7 +4,6 @@
  * latch, ROM, triple fault, requestExit, interrupts and NMI waking a halted CPU.
  */
 import {describe, expect, it} from 'vitest'
-import {Cpu} from '../../../src/core/cpu/index.js'
 import {
   CODE, ExitReason, flatMachine, get32, IDT, KERNEL_CS, le32, movImm, putGate, Reg,
 } from './machine.js'
@@ -226,4 +225,3 @@ describe('MMIO', () => {
   })
 })
 
-export {Cpu}

@@ -85,12 +85,13 @@ export function flatMachine(code: number[] | Uint8Array, intercepts?: Partial<In
   cpu.idtr = {base: IDT, limit: 0x7ff}
   cpu.setSegment(Seg.CS, {selector: KERNEL_CS, base: 0, limit: 0xffffffff, access: 0xc09b})
   for (const s of [Seg.DS, Seg.ES, Seg.SS, Seg.FS, Seg.GS]) cpu.setSegment(s, {selector: KERNEL_DS, base: 0, limit: 0xffffffff, access: 0xc093})
-  // Load TR through the instruction-level path: LTR is simplest done by setting state.
-  ;(cpu as unknown as {trSel: number; trBase: number; trLimit: number; trAccess: number}).trSel = TSS_SEL
-  ;(cpu as unknown as {trBase: number}).trBase = TSS
-  ;(cpu as unknown as {trLimit: number}).trLimit = 0x67 + 0x2000
-  ;(cpu as unknown as {trAccess: number}).trAccess = 0x8b
-  ram[GDT + 0x28 + 5] = 0x8b
+  // Load TR the way a kernel does: run `mov ax, TSS_SEL; ltr ax` from a scratch page.
+  ram.set([0x66, 0xb8, TSS_SEL, 0x00, 0x0f, 0x00, 0xd8], 0x9000)
+  cpu.eip = 0x9000
+  cpu.run(2)
+  ram.fill(0, 0x9000, 0x9007)
+  cpu.invalidateCode(0x9000, 7)
+  cpu.eip = CODE
   cpu.setReg(Reg.ESP, STACK_TOP)
   return {cpu, mem}
 }

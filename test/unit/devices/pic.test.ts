@@ -183,7 +183,10 @@ describe('8259A pair: trigger modes, auto-EOI, spurious, poll', () => {
     pic.writePort(0xa0, 1, 0x20)
     pic.writePort(0x20, 1, 0x20)
     expect(pic.hasInterrupt()).toBe(true)
-    pic.setIrqLevel(11, false)
+    expect(pic.acknowledge()).toBe(0x2b)
+    pic.setIrqLevel(11, false) // the handler quiets the device before its EOIs
+    pic.writePort(0xa0, 1, 0x20)
+    pic.writePort(0x20, 1, 0x20)
     expect(pic.hasInterrupt()).toBe(false)
   })
 
@@ -222,6 +225,29 @@ describe('8259A pair: trigger modes, auto-EOI, spurious, poll', () => {
     expect(pic.acknowledge()).toBe(0x27)
     expect(readIsr(pic)).toBe(0)
     expect(pic.statistics()).toEqual({spuriousInterrupts: 1})
+  })
+
+  it('answers with IR15 when a slave request goes away after the master latched it, leaving master IR2 in service', () => {
+    const pic = initialisedPic()
+    pic.writePort(0x4d1, 1, 0x02) // IRQ 9 level
+    pic.setIrqLevel(9, true)
+    pic.setIrqLevel(9, false)
+    expect(pic.hasInterrupt()).toBe(true) // the master latched the slave's rising INT on IR2
+    expect(pic.acknowledge()).toBe(0x2f)
+    expect(readIsr(pic, 0xa0)).toBe(0)
+    expect(readIsr(pic)).toBe(0x04) // so the guest must EOI the master, and only the master
+    pic.writePort(0x20, 1, 0x20)
+    expect(readIsr(pic)).toBe(0)
+    expect(pic.hasInterrupt()).toBe(false)
+  })
+
+  it('keeps serving a slave whose output stays high between requests (auto-EOI slave)', () => {
+    const pic = initialisedPic({slaveIcw4: 0x03})
+    pic.pulseIrq(9)
+    pic.pulseIrq(10)
+    expect(pic.acknowledge()).toBe(0x29)
+    pic.writePort(0x20, 1, 0x20)
+    expect(pic.acknowledge()).toBe(0x2a)
   })
 
   it('poll command reports and acknowledges the highest request', () => {

@@ -23,8 +23,12 @@ function gen1(extra: Partial<PlatformOptions> = {}) {
 
 /** What a kernel does first: remap the PICs to 0x20/0x28 and mask nothing. */
 function initialisePics(p: Platform) {
-  for (const [port, value] of [[0x20, 0x11], [0x21, 0x20], [0x21, 0x04], [0x21, 0x01], [0xa0, 0x11], [0xa1, 0x28], [0xa1, 0x02], [0xa1, 0x01]]) {
-    p.writePort(port!, 1, value!)
+  for (const base of [0x20, 0xa0]) {
+    const vectorBase = base === 0x20 ? 0x20 : 0x28
+    const cascade = base === 0x20 ? 0x04 : 0x02
+    for (const [port, value] of [[base, 0x11], [base + 1, vectorBase], [base + 1, cascade], [base + 1, 0x01]] as const) {
+      p.writePort(port, 1, value)
+    }
   }
 }
 

@@ -114,8 +114,10 @@ export class I8259Chip {
   /** The inputs requesting service as the priority logic sees them. */
   private requests(slaveRequesting: boolean): number {
     let irr = this.regs.irr
-    // The cascade input follows the slave's INT output directly.
-    if (this.cascadeInput) irr = slaveRequesting ? irr | this.cascadeInput : irr & ~this.cascadeInput
+    // The cascade input sees the slave's INT output: latched on its rising edge
+    // (the pair latches it into IRR) and also as a level, so that a slave whose
+    // output never drops between two requests is not lost.
+    if (slaveRequesting) irr |= this.cascadeInput
     return irr & ~this.regs.imr
   }
 

@@ -38,6 +38,8 @@ export class PicPair implements PortIoDevice, InterruptController, InterruptRout
   readonly slave = new I8259Chip(SLAVE_ELCR_WRITABLE, 0)
   /** Cached INT output, so the processor's per-instruction check costs one load. */
   private intOutput = false
+  /** The slave's INT output as last seen, for the master's edge detection on IR2. */
+  private slaveOutput = false
   private spuriousCount = 0
 
   constructor(private readonly options: PicPairOptions = {}) {}
@@ -50,6 +52,7 @@ export class PicPair implements PortIoDevice, InterruptController, InterruptRout
     this.slave.reset()
     this.master.regs.lines = masterLines
     this.slave.regs.lines = slaveLines
+    this.slaveOutput = false
     this.update()
   }
 
@@ -103,8 +106,16 @@ export class PicPair implements PortIoDevice, InterruptController, InterruptRout
   }
 
   private update(): void {
+    const slaveOutput = this.slaveRequesting()
+    if (slaveOutput && !this.slaveOutput) {
+      // Master IR2 is edge-sensitive: the slave's rising INT stays latched even if
+      // the slave's request goes away before INTA, which is what makes the slave
+      // answer with its IR7 vector (spurious IRQ 15) while the master marks IR2 in service.
+      this.master.regs.irr |= 1 << CASCADE_IRQ
+    }
+    this.slaveOutput = slaveOutput
     const wasRequesting = this.intOutput
-    this.intOutput = this.master.pendingIrq(this.slaveRequesting()) >= 0
+    this.intOutput = this.master.pendingIrq(slaveOutput) >= 0
     if (this.intOutput && !wasRequesting) this.options.onInterruptRequest?.()
   }
 
@@ -197,6 +208,8 @@ export class PicPair implements PortIoDevice, InterruptController, InterruptRout
     const slave = I8259Chip.readRegisters(reader.object('slave'))
     this.master.regs = master
     this.slave.regs = slave
+    // The saved IRR already holds any latched cascade edge: take the slave's output as it is, without a new edge.
+    this.slaveOutput = this.slaveRequesting()
     this.intOutput = false
     this.update()
   }
