@@ -32,6 +32,15 @@ With input from a pipe, the input is sent and the command detaches once the gues
       let buffered = ''
       let quietTimer: NodeJS.Timeout | null = null
       let inputEnded = false
+      // Input waits until the worker has switched the connection to streaming.
+      let attached = false
+      const early: Buffer[] = []
+      const send = (data: Buffer) => {
+        const stop = data.indexOf(DETACH)
+        const input = stop >= 0 ? data.subarray(0, stop) : data
+        if (input.length) socket.write(`${JSON.stringify({input: input.toString('base64')})}\n`)
+        if (stop >= 0) detach(`Detached from '${vm.name}'; it keeps running.`)
+      }
       const detach = (message: string) => {
         if (interactive) process.stdin.setRawMode(false)
         process.stdin.pause()
@@ -40,7 +49,7 @@ With input from a pipe, the input is sent and the command detaches once the gues
         resolve()
       }
       const armQuietTimer = () => {
-        if (!inputEnded) return
+        if (!inputEnded || !attached) return
         if (quietTimer) clearTimeout(quietTimer)
         quietTimer = setTimeout(() => detach(`Detached from '${vm.name}'; it keeps running.`), QUIET_MS)
       }
@@ -51,8 +60,11 @@ With input from a pipe, the input is sent and the command detaches once the gues
         while ((newline = buffered.indexOf('\n')) >= 0) {
           const message = JSON.parse(buffered.slice(0, newline)) as {console?: string; attached?: boolean}
           buffered = buffered.slice(newline + 1)
-          if (message.attached && interactive) {
-            process.stderr.write(`Connected to COM1 of '${vm.name}'. Press Ctrl+] to detach.\r\n`)
+          if (message.attached) {
+            attached = true
+            if (interactive) process.stderr.write(`Connected to COM1 of '${vm.name}'. Press Ctrl+] to detach.\r\n`)
+            for (const data of early.splice(0)) send(data)
+            armQuietTimer()
           }
           if (message.console) {
             process.stdout.write(Buffer.from(message.console, 'base64'))
@@ -63,12 +75,7 @@ With input from a pipe, the input is sent and the command detaches once the gues
       socket.on('close', () => detach(`The virtual machine '${vm.name}' stopped.`))
       socket.write(`${JSON.stringify({id: 1, op: 'attach'})}\n`)
       if (interactive) process.stdin.setRawMode(true)
-      process.stdin.on('data', (data: Buffer) => {
-        const stop = data.indexOf(DETACH)
-        const input = stop >= 0 ? data.subarray(0, stop) : data
-        if (input.length) socket.write(`${JSON.stringify({input: input.toString('base64')})}\n`)
-        if (stop >= 0) detach(`Detached from '${vm.name}'; it keeps running.`)
-      })
+      process.stdin.on('data', (data: Buffer) => (attached ? send(data) : early.push(data)))
       process.stdin.on('end', () => {
         inputEnded = true
         armQuietTimer()
