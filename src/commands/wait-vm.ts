@@ -27,7 +27,7 @@ export default class WaitVm extends HvCommand {
     const condition = flags.for ?? 'Heartbeat'
     for (const vm of await this.vmms.getVms(this.selector(argv, flags.id))) {
       if (condition === 'Off') {
-        if (vm.worker) await this.vmms.lifecycle.waitForStop(vm.id, Math.max(1, deadline - Date.now()))
+        if (vm.worker) await this.vmms.lifecycle.waitForStop(vm.id, timeoutMs, new Date(0), deadline)
         continue
       }
       if (!vm.worker) throw new InvalidStateError(`The virtual machine '${vm.name}' is not running (it is ${vm.state}).`)

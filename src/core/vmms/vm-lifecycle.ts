@@ -108,8 +108,7 @@ export class VmLifecycle {
    * that already stopped after `since` (it may stop before the wait begins)
    * answers from its last stop record.
    */
-  async waitForStop(id: string, timeoutMs: number, since = new Date(0)): Promise<StopReport> {
-    const deadline = Date.now() + timeoutMs
+  async waitForStop(id: string, timeoutMs: number, since = new Date(0), deadline = Date.now() + timeoutMs): Promise<StopReport> {
     for (;;) {
       const vm = await this.get(id)
       if (vm.lastStop && new Date(vm.lastStop.at) >= since && !WORKER_STATES.includes(vm.state)) return vm.lastStop
