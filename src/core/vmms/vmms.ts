@@ -3,7 +3,8 @@ import {isAbsolute, join} from 'node:path'
 import {InvalidArgumentError} from '../errors.js'
 import {resolveHvHome} from '../store/paths.js'
 import type {
-  AutomaticStartAction, AutomaticStopAction, BootSource, CheckpointType, EventRecord, MemorySettings, ProcessorSettings,
+  AutomaticStartAction, AutomaticStopAction, BootSource, CheckpointType, EventRecord, HostSettings, MemorySettings,
+  ProcessorSettings,
   StoreDocument, TimeMode, TripleFaultAction, VmRecord,
 } from '../store/schema.js'
 import {Store} from '../store/store.js'
@@ -59,14 +60,8 @@ export interface MemoryChanges {
   priority?: number
 }
 
-export interface HostChanges {
-  logicalProcessorCount?: number
-  memoryCapacity?: number
-  virtualHardDiskPath?: string
-  virtualMachinePath?: string
-  macAddressMinimum?: string
-  macAddressMaximum?: string
-}
+/** Every host setting but the computer name can be changed. */
+export type HostChanges = Omit<HostSettings, 'computerName'>
 
 export interface EventQuery {
   vmNames?: string[]
