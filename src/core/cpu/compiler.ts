@@ -76,6 +76,8 @@ const enum Producer {
   None, Add, Sub, Logic, Inc, Dec, Shift,
   /** Byte CMP and TEST: the locals hold the operands and result shifted left by 24. */
   Sub8, Logic8,
+  /** All six flags computed: `fe` holds them as EFLAGS bits (after ROL/ROR). */
+  Eager,
 }
 
 const ALL = 0x8d5
@@ -98,14 +100,53 @@ function commitCode(p: Producer): string {
       return `c.lazyA = fa >> 24; c.lazyB = fb >> 24; c.lazyResult = fr >>> 24; c.lazySize = 1; c.lazySub = true; c.flags &= ${~ALL}; c.lazyMask = ${ALL};`
     case Producer.Logic8:
       return `c.lazyResult = fr >>> 24; c.lazySize = 1; c.flags &= ${~ALL}; c.lazyMask = ${ZSP};`
+    case Producer.Eager:
+      return `c.flags = (c.flags & ${~ALL}) | fe; c.lazyMask = 0;`
     default:
       return ''
+  }
+}
+
+/**
+ * A JavaScript expression for all six arithmetic flags (as EFLAGS bits) of the
+ * producer whose values are in the locals; for no producer, the processor's own.
+ */
+function allFlagsCode(p: Producer): string {
+  const zsp = (result: string): string => `(${result} === 0 ? 64 : 0) | (${result} < 0 ? 128 : 0) | (PARITY[${p === Producer.Sub8 || p === Producer.Logic8 ? 'fr >>> 24' : 'fr & 255'}] << 2)`
+  const bool = (e: string, bit: number): string => `((${e}) ? ${bit} : 0)`
+  switch (p) {
+    case Producer.Add:
+      return `${zsp('fr')} | ${bool('(fr >>> 0) < (fa >>> 0)', 1)} | ((fa ^ fb ^ fr) & 16) | ${bool('((fa ^ fr) & (fb ^ fr)) < 0', 0x800)}`
+    case Producer.Sub:
+      return `${zsp('fr')} | ${bool('(fa >>> 0) < (fb >>> 0)', 1)} | ((fa ^ fb ^ fr) & 16) | ${bool('((fa ^ fb) & (fa ^ fr)) < 0', 0x800)}`
+    case Producer.Sub8:
+      return `${zsp('fr')} | ${bool('(fa >>> 0) < (fb >>> 0)', 1)} | (((fa ^ fb ^ fr) >>> 24) & 16) | ${bool('((fa ^ fb) & (fa ^ fr)) < 0', 0x800)}`
+    case Producer.Logic:
+    case Producer.Logic8:
+      return zsp('fr')
+    case Producer.Inc:
+      return `${zsp('fr')} | (fcf ? 1 : 0) | ((fa ^ 1 ^ fr) & 16) | ${bool('fr === -2147483648', 0x800)}`
+    case Producer.Dec:
+      return `${zsp('fr')} | (fcf ? 1 : 0) | ((fa ^ 1 ^ fr) & 16) | ${bool('fr === 2147483647', 0x800)}`
+    case Producer.Shift:
+      return `${zsp('fr')} | fe`
+    case Producer.Eager:
+      return 'fe'
+    default:
+      return `(mat(c) & ${ALL})`
   }
 }
 
 /** A JavaScript boolean expression for condition code `cc` from the flags in locals. */
 function conditionCode(p: Producer, cc: number): string {
   if (p === Producer.None) return `tc(c, ${cc})`
+  if (p === Producer.Eager) {
+    const bit = (f: number): string => `(fe & ${f}) !== 0`
+    const sf = bit(0x80)
+    const of = bit(0x800)
+    const e = [bit(0x800), bit(1), bit(0x40), `(fe & 65) !== 0`, sf, bit(4), `(${sf}) !== (${of})`, `(fe & 64) !== 0 || (${sf}) !== (${of})`][cc >> 1]!
+    return (cc & 1) === 0 ? `(${e})` : `!(${e})`
+  }
   // Shifted byte results give the 32-bit answers for every flag but PF.
   if (p === Producer.Sub8 || p === Producer.Logic8) {
     if (cc >> 1 === 5) return `${cc & 1 ? '!' : ''}(PARITY[fr >>> 24] === 1)`
@@ -520,13 +561,13 @@ class Generator {
       }
     }
     if (op === 0 || op === 1) {
-      // Rotates change only CF and OF: the other flags must be in the processor first.
+      // Rotates change only CF and OF: the other four come from the flags before.
       this.emit(op === 0 ? `t = (x << ${count}) | (x >>> ${32 - count});` : `t = (x >>> ${count}) | (x << ${32 - count});`)
       write()
-      this.commit()
-      this.known = Producer.None
-      if (op === 0) this.emit('v = t & 1; c.flags = (mat(c) & -2050) | v | ((((t >>> 31) ^ v) & 1) << 11);')
-      else this.emit('v = t >>> 31; c.flags = (mat(c) & -2050) | v | (((v ^ (t >>> 30)) & 1) << 11);')
+      if (op === 0) this.emit(`v = t & 1; fe = ((${allFlagsCode(this.known)}) & ${ALL & ~0x801}) | v | ((((t >>> 31) ^ v) & 1) << 11);`)
+      else this.emit(`v = t >>> 31; fe = ((${allFlagsCode(this.known)}) & ${ALL & ~0x801}) | v | (((v ^ (t >>> 30)) & 1) << 11);`)
+      this.pending = Producer.Eager
+      this.known = Producer.Eager
       if (i.isMem) this.checkInvalidation(k, next)
       return true
     }

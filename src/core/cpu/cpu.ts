@@ -135,6 +135,9 @@ export class Cpu extends CpuCore implements Processor {
           this.exitPending = false
           return exit
         }
+        // Deliveries use up budget too, so that a guest faulting in a loop
+        // (a handler that faults again at once) cannot keep run() from returning.
+        remaining--
         continue
       }
       // A halted processor always reports Hlt, intercepted or not: the host must know
@@ -148,7 +151,8 @@ export class Cpu extends CpuCore implements Processor {
         if (this.shutdown) return this.exitWith(ExitReason.TripleFault)
         return exit
       }
-      remaining -= executed
+      // Nothing retired: an exception was delivered instead (see above).
+      remaining -= executed > 0 ? executed : 1
     }
   }
 
@@ -237,6 +241,8 @@ export class Cpu extends CpuCore implements Processor {
     try {
       while (count < limit) {
         this.leaveBlock = false
+        // EFLAGS.AC and CR0.AM changes always leave the block loop: refresh the fast-path masks here.
+        this.updateAccessMasks()
         const csBase = this.segBase[Seg.CS]!
         const code32 = this.code32
         const eipMask = code32 ? -1 : 0xffff

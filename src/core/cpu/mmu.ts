@@ -11,7 +11,7 @@
  *    tables allow them (write bits only once the dirty bit is set).
  */
 import {ExitReason} from './api.js'
-import {CR0_WP, PFEC_PRESENT, PFEC_USER, PFEC_WRITE, PF_VECTOR} from './constants.js'
+import {AC_VECTOR, CR0_WP, PFEC_PRESENT, PFEC_USER, PFEC_WRITE, PF_VECTOR} from './constants.js'
 import {EXIT, raise} from './signals.js'
 import {
   type CpuCore, TLB_READ_SUPERVISOR, TLB_READ_USER, TLB_WRITE_SUPERVISOR, TLB_WRITE_USER,
@@ -223,8 +223,14 @@ export function writePhys(cpu: CpuCore, pa: number, size: number, v: number): vo
 // Linear accesses. The fast path indexes the TLB and the RAM array directly.
 // ---------------------------------------------------------------------------
 
+/** #AC(0) for a misaligned user data access while alignment checking is on. */
+function checkAlignment(cpu: CpuCore, linear: number, size: number, user: boolean): void {
+  if (user && cpu.alignmentCheck && (linear & (size - 1)) !== 0) raise(cpu, AC_VECTOR, 0)
+}
+
 function readSlow(cpu: CpuCore, linear: number, size: number, user: boolean): number {
   if (cpu.dataBreakpoints !== 0) noteDataAccess(cpu, linear, size, false)
+  if (cpu.alignmentCheck) checkAlignment(cpu, linear, size, user)
   if ((linear & 0xfff) + size > 0x1000) {
     // Crosses a page: byte by byte, each byte translated on its own.
     let v = 0
@@ -236,6 +242,7 @@ function readSlow(cpu: CpuCore, linear: number, size: number, user: boolean): nu
 
 function writeSlow(cpu: CpuCore, linear: number, size: number, v: number, user: boolean): void {
   if (cpu.dataBreakpoints !== 0) noteDataAccess(cpu, linear, size, true)
+  if (cpu.alignmentCheck) checkAlignment(cpu, linear, size, user)
   if ((linear & 0xfff) + size > 0x1000) {
     // Check both pages before writing anything, so that a fault leaves memory intact.
     translate(cpu, linear, true, user)

@@ -6,7 +6,7 @@
  */
 import {ExitReason, type GuestPhysicalMemory, type InterceptControls, type InterruptController, type VmExit} from './api.js'
 import {CodeCache} from './code-cache.js'
-import {EFLAGS_FIXED} from './constants.js'
+import {AC, CR0_AM, EFLAGS_FIXED} from './constants.js'
 
 /** `segFlags` bits: what a data access through the segment may do. */
 export const SEG_READABLE = 1
@@ -178,6 +178,8 @@ export class CpuCore {
   /** TLB bit that allows a read / a write at the current privilege (CPL 3 = user). */
   readMask = TLB_READ_SUPERVISOR
   writeMask = TLB_WRITE_SUPERVISOR
+  /** CR0.AM, EFLAGS.AC and CPL 3: misaligned data accesses raise #AC(0). */
+  alignmentCheck = false
 
   // ---- Decoded code: non-zero for physical pages that have cached instructions ----
   readonly codePages = new Uint8Array(1 << 20)
@@ -214,8 +216,18 @@ export class CpuCore {
   /** Change the current privilege level and the TLB permission bits that go with it. */
   setCpl(cpl: number): void {
     this.cpl = cpl
-    this.readMask = cpl === 3 ? TLB_READ_USER : TLB_READ_SUPERVISOR
-    this.writeMask = cpl === 3 ? TLB_WRITE_USER : TLB_WRITE_SUPERVISOR
+    this.updateAccessMasks()
+  }
+
+  /**
+   * The TLB bits that let an access take the fast path at the current privilege.
+   * With alignment checking on (CR0.AM, EFLAGS.AC, CPL 3) nothing takes the fast
+   * path, so that the slow path can check every access (mmu.ts).
+   */
+  updateAccessMasks(): void {
+    this.alignmentCheck = this.cpl === 3 && (this.cr0 & CR0_AM) !== 0 && (this.flags & AC) !== 0
+    this.readMask = this.alignmentCheck ? 0 : this.cpl === 3 ? TLB_READ_USER : TLB_READ_SUPERVISOR
+    this.writeMask = this.alignmentCheck ? 0 : this.cpl === 3 ? TLB_WRITE_USER : TLB_WRITE_SUPERVISOR
   }
 
   // ---- Partial register access. 8-bit register numbers 4-7 are AH, CH, DH, BH. ----

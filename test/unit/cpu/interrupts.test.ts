@@ -7,7 +7,7 @@
 import {describe, expect, it} from 'vitest'
 import {Cpu} from '../../../src/core/cpu/index.js'
 import {
-  CODE, enterRing3, ExitReason, flatMachine, get16, get32, IDT, KERNEL_CS, movImm, put16, put32, putGate, Reg, Seg,
+  CODE, enterRing3, ExitReason, flatMachine, get16, get32, IDT, KERNEL_CS, movImm, put16, putGate, Reg, Seg,
   STACK_TOP, TSS, USER_CS, USER_DS,
 } from './machine.js'
 
@@ -121,6 +121,25 @@ describe('privilege checks', () => {
     enterRing3(m.cpu)
     m.cpu.run(100)
     expect(m.cpu.getEflags() & 0x3200).toBe(0x200)
+  })
+})
+
+describe('alignment check', () => {
+  const run = (eflags: number, am: boolean, address: number) => {
+    const m = flatMachine([0xa1, address & 0xff, (address >> 8) & 0xff, (address >> 16) & 0xff, 0, 0x0f, 0x0b], {exceptionBitmap: (1 << 17) | (1 << 6)})
+    if (am) m.cpu.setCr(0, m.cpu.getCr(0) | 0x40000)
+    m.cpu.setEflags(eflags)
+    enterRing3(m.cpu)
+    return m.cpu.run(100)
+  }
+  it('a misaligned access at CPL 3 with CR0.AM and EFLAGS.AC is #AC(0)', () => {
+    const exit = run(0x40002, true, 0x20001)
+    expect([exit.vector, exit.errorCode]).toEqual([17, 0])
+  })
+  it('aligned accesses, or EFLAGS.AC clear, or CR0.AM clear, do not fault', () => {
+    expect(run(0x40002, true, 0x20004).vector).toBe(6)
+    expect(run(0x2, true, 0x20001).vector).toBe(6)
+    expect(run(0x40002, false, 0x20001).vector).toBe(6)
   })
 })
 

@@ -92,6 +92,7 @@ export function flatMachine(code: number[] | Uint8Array, intercepts?: Partial<In
   ram.fill(0, 0x9000, 0x9007)
   cpu.invalidateCode(0x9000, 7)
   cpu.eip = CODE
+  cpu.setReg(Reg.EAX, 0)
   cpu.setReg(Reg.ESP, STACK_TOP)
   return {cpu, mem}
 }

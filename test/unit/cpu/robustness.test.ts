@@ -65,6 +65,14 @@ describe('random code never throws', () => {
   })
 })
 
+describe('run() always returns', () => {
+  it('even when every exception handler faults again at once', () => {
+    const m = flatMachine([0x0f, 0x0b])
+    for (let v = 0; v < 32; v++) putGate(m.mem.ram, IDT + v * 8, KERNEL_CS, 0x10000, 0x8e) // every handler is the UD2
+    expect(m.cpu.run(1000).reason).toBe(ExitReason.BudgetExhausted)
+  })
+})
+
 describe('the opcode table', () => {
   it('every entry and group member decodes and executes without a host error', () => {
     const rand = prng(99)

@@ -11,7 +11,7 @@ import {getOF, getZF, testCondition} from '../flags.js'
 import {deliverSoftwareInterrupt, iret as iretImpl} from '../interrupts.js'
 import {readSized} from '../mmu.js'
 import {
-  ACC_CODE, ACC_DC, ACC_PRESENT, ACC_S, accessDpl, descriptorAccess, descriptorBase, descriptorLimit,
+  ACC_CODE, ACC_DC, ACC_PRESENT, ACC_S, accessDpl, descriptorAccess, descriptorLimit,
   linearAddress, loadCacheFromDescriptor, loadSegment, markDescriptorAccessed, nullInaccessibleSegments,
   readDescriptor, setRealModeSelector, setSegmentCache,
 } from '../segmentation.js'
