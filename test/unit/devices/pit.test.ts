@@ -266,3 +266,51 @@ describe('8254: any guest write is harmless', () => {
     }
   })
 })
+
+describe('8254: a host that runs late', () => {
+  /** A clock whose time jumps ahead of its timers, as host time does when the worker sleeps or is starved. */
+  function lateClock() {
+    let now = 0
+    const timers: {deadline: number; fn: () => void; live: boolean}[] = []
+    return {
+      nowNs: () => now,
+      setTimer(deadline: number, fn: () => void) {
+        const t = {deadline, fn, live: true}
+        timers.push(t)
+        return {cancel: () => void (t.live = false)}
+      },
+      jumpTo(ns: number) {
+        now = ns
+      },
+      /** Fire the earliest due timer, if any, without moving time. */
+      fireOne(): boolean {
+        const due = timers.filter((t) => t.live && t.deadline <= now).sort((a, b) => a.deadline - b.deadline)[0]
+        if (!due) return false
+        due.live = false
+        due.fn()
+        return true
+      },
+    }
+  }
+
+  it('delivers every periodic interrupt that fell due while it slept', () => {
+    const clock = lateClock()
+    const pulses: number[] = []
+    const pit = new Pit(clock, {setLevel() {}, pulse: () => pulses.push(clock.nowNs())})
+    program(pit, 0, 2, 11932) // 100 Hz
+    clock.jumpTo(nsForTicks(11932 * 5 + 10, PIT_INPUT_HZ)) // five periods and a bit later
+    while (clock.fireOne()) {}
+    expect(pulses).toHaveLength(5)
+  })
+
+  it('drops a backlog of more than a second (a suspended host) instead of replaying it', () => {
+    const clock = lateClock()
+    const pulses: number[] = []
+    const pit = new Pit(clock, {setLevel() {}, pulse: () => pulses.push(clock.nowNs())})
+    program(pit, 0, 2, 11932)
+    clock.jumpTo(5_000_000_000) // five seconds: 500 periods
+    while (clock.fireOne()) {}
+    expect(pulses.length).toBeLessThan(150)
+    expect(pulses.length).toBeGreaterThan(0)
+  })
+})

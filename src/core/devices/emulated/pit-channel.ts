@@ -70,6 +70,17 @@ function toBcd(value: number): number {
  * elapsed ticks when asked; the only timer it sets is for the next rising edge
  * of OUT, and only when someone listens to OUT (channel 0's IRQ 0).
  */
+/** How far behind a periodic channel's interrupts may fall before the backlog is dropped. */
+const MAX_CATCH_UP_NS = 1_000_000_000
+
+/** An edge that was scheduled, with the counting sequence it belonged to. */
+interface FiredEdge {
+  tick: number
+  baseTicks: number
+  sinceNs: number
+  count: number
+}
+
 export class PitChannel {
   state: PitChannelState = PitChannel.powerOnState()
   private edgeTimer: TimerHandle | null = null
@@ -196,18 +207,33 @@ export class PitChannel {
     }
   }
 
-  /** Re-arms the edge timer after any change to the counting sequence. */
-  private scheduleEdge(): void {
+  /**
+   * Re-arms the edge timer after any change to the counting sequence, or after
+   * the edge at `firedTick` was delivered. In the periodic modes the next edge
+   * follows the one delivered, not the present: when the host ran late (it
+   * slept through an idle guest's ticks, or was starved), every interrupt
+   * still reaches the guest, back to back, so its tick count stays right. A
+   * host that fell more than MAX_CATCH_UP_NS behind (a suspended laptop)
+   * drops the backlog instead.
+   */
+  private scheduleEdge(fired: FiredEdge | null = null): void {
     this.cancelEdgeTimer()
     if (!this.onRisingEdge) return
-    const edge = this.nextRisingEdgeTick()
-    if (edge < 0) return
     const s = this.state
+    let edge = this.nextRisingEdgeTick() // applies a count change that fell due
+    if (edge < 0) return
+    const sameSequence = fired && s.baseTicks === fired.baseTicks && s.sinceNs === fired.sinceNs && s.activeCount === fired.count
+    if (sameSequence && (s.mode === 2 || s.mode === 3)) {
+      const following = fired.tick + s.activeCount
+      const lateNs = this.clock.nowNs() - (s.sinceNs + nsForTicks(following - s.baseTicks, PIT_INPUT_HZ))
+      if (lateNs < MAX_CATCH_UP_NS) edge = following
+    }
     const deadline = s.sinceNs + nsForTicks(edge - s.baseTicks, PIT_INPUT_HZ)
+    const scheduled: FiredEdge = {tick: edge, baseTicks: s.baseTicks, sinceNs: s.sinceNs, count: s.activeCount}
     this.edgeTimer = this.clock.setTimer(deadline, () => {
       this.edgeTimer = null
       this.onRisingEdge!()
-      this.scheduleEdge()
+      this.scheduleEdge(scheduled)
     })
   }
 
