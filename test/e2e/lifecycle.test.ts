@@ -257,7 +257,8 @@ describe('watching a running VM', () => {
     await newVm('rb', '--boot-kernel', kernel('touch'))
     await run('start-vm', 'rb')
     const waiting = run('wait-vm', 'rb', '--for', 'reboot', '--timeout', '20')
-    await new Promise((resolve) => setTimeout(resolve, 700))
+    // wait-vm counts reboots from when it first asks; give it time to ask before the restart.
+    await new Promise((resolve) => setTimeout(resolve, 2000))
     expect((await run('restart-vm', 'rb', '--force')).code).toBe(0)
     expect((await waiting).code).toBe(0)
   })

@@ -68,6 +68,8 @@ describe('tinyos, the built-in unaware guest', () => {
     await run('start-vm', 't')
     await eventually(async () => (await consoleOf('t')).endsWith('tinyos> '), 'the prompt')
     const waiting = run('wait-vm', 't', '--for', 'reboot', '--timeout', '30')
+    // wait-vm counts reboots from when it first asks; give it time to ask before the reboot.
+    await new Promise((resolve) => setTimeout(resolve, 2000))
     await type('t', 'reboot\r')
     expect((await waiting).code).toBe(0)
     await eventually(async () => (await consoleOf('t')).split("type 'help'").length === 3, 'a second banner')
