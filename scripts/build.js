@@ -26,6 +26,9 @@ const common = {
   logLevel: 'warning',
   // Both bundles are CommonJS: `import.meta.url` is only read where `__dirname` is absent.
   define: {'import.meta.url': 'undefined'},
+  // A bundle runs from a V8 code cache, where import() is unavailable: lazy
+  // imports of built-in modules become lazy require() calls instead.
+  supported: {'dynamic-import': false},
 }
 
 rmSync(join(root, 'dist'), {recursive: true, force: true})

@@ -1,4 +1,3 @@
-import {spawn} from 'node:child_process'
 import {existsSync, mkdirSync, openSync, closeSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -33,7 +32,9 @@ export function workerEntry(): {file: string; execArgv: string[]} {
  * command, with its stderr in the VM's worker log. Resolves when the worker
  * reports the VM running; rejects with the worker's own error otherwise.
  */
-export function spawnWorker(home: string, vm: VmRecord): Promise<number> {
+export async function spawnWorker(home: string, vm: VmRecord): Promise<number> {
+  // Loaded on first use: only start-vm starts processes.
+  const {spawn} = await import('node:child_process')
   const {file, execArgv} = workerEntry()
   mkdirSync(vmDirectory(vm), {recursive: true})
   const log = openSync(vmFiles.workerLog(vm), 'a')

@@ -1,4 +1,4 @@
-import {createConnection, type Socket} from 'node:net'
+import type {Socket} from 'node:net'
 
 import {ConflictError, HvError, InvalidStateError} from '../errors.js'
 import type {ControlRequest, ControlResponse} from './control-protocol.js'
@@ -41,7 +41,9 @@ export async function controlRequest<T = unknown>(socketPath: string, body: Requ
   }
 }
 
-export function connect(socketPath: string, timeoutMs: number): Promise<Socket> {
+export async function connect(socketPath: string, timeoutMs: number): Promise<Socket> {
+  // Loaded on first use: most commands never talk to a worker.
+  const {createConnection} = await import('node:net')
   return new Promise((resolve, reject) => {
     const socket = createConnection(socketPath)
     const timer = setTimeout(() => {
