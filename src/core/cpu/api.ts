@@ -87,6 +87,14 @@ export interface GuestPhysicalMemory {
   readonly pageOffset: Int32Array
   /** Per page: bit 0 set = writes are ignored (ROM). Same length as pageOffset. */
   readonly pageReadOnly: Uint8Array
+  /**
+   * Optional dirty tracking, per 4 KiB page of `ram` (indexed by offset >> 12):
+   * the processor sets an entry to 1 before it can write that page (when it
+   * caches a writable translation, or writes through its slow path). Zero
+   * means the processor has not written the page since the host cleared the
+   * entry; a host that clears entries must flush the processor's TLB.
+   */
+  readonly ramWritten?: Uint8Array
 }
 
 /** Which events leave non-root operation. The host may change these between runs. */

@@ -55,6 +55,8 @@ function tlbInsert(cpu: CpuCore, vp: number, physPage: number, perms: number): v
   let fast = perms
   if (cpu.dataBreakpoints !== 0) fast = 0 // every access must be seen by the data breakpoints
   if ((cpu.pageReadOnly[page]! & 1) !== 0 || cpu.codePages[page] !== 0) fast &= ~(TLB_WRITE_SUPERVISOR | TLB_WRITE_USER)
+  // From here on writes to the page bypass the slow path: it counts as written now.
+  if ((fast & (TLB_WRITE_SUPERVISOR | TLB_WRITE_USER)) !== 0) cpu.ramWritten[ramOffset >>> 12] = 1
   cpu.tlb[vp] = ramOffset | fast
 }
 
@@ -83,6 +85,7 @@ function readTableEntry(cpu: CpuCore, pa: number): number {
 function writeTableEntry(cpu: CpuCore, pa: number, v: number): void {
   const off = cpu.pageOffset[pa >>> 12]!
   if (off < 0 || (cpu.pageReadOnly[pa >>> 12]! & 1) !== 0) return
+  cpu.ramWritten[off >>> 12] = 1
   const o = off + (pa & 0xfff)
   const ram = cpu.ram
   ram[o] = v
@@ -203,6 +206,7 @@ export function writePhys(cpu: CpuCore, pa: number, size: number, v: number): vo
   if (off >= 0) {
     if ((cpu.pageReadOnly[page]! & 1) !== 0) return // ROM ignores writes
     if (cpu.codePages[page] !== 0) codeWritten(cpu, pa, size)
+    cpu.ramWritten[off >>> 12] = 1
     const o = off + (pa & 0xfff)
     const ram = cpu.ram
     ram[o] = v

@@ -46,6 +46,8 @@ export class CpuCore {
   readonly ram32: Int32Array | null
   readonly pageOffset: Int32Array
   readonly pageReadOnly: Uint8Array
+  /** Pages of `ram` the processor may have written (see GuestPhysicalMemory.ramWritten). */
+  readonly ramWritten: Uint8Array
   readonly intercepts: InterceptControls
   readonly exit: VmExit = newExitRecord()
 
@@ -210,6 +212,7 @@ export class CpuCore {
     this.ram32 = ram.byteOffset % 4 === 0 && ram.length % 4 === 0 ? new Int32Array(ram.buffer, ram.byteOffset, ram.length >> 2) : null
     this.pageOffset = memory.pageOffset
     this.pageReadOnly = memory.pageReadOnly
+    this.ramWritten = memory.ramWritten ?? new Uint8Array(Math.ceil(memory.ram.length / 4096))
     this.intercepts = intercepts
   }
 

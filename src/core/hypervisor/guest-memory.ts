@@ -20,6 +20,13 @@ export class GuestPhysicalAddressSpace implements GuestPhysicalMemory {
   readonly ram: Uint8Array
   readonly pageOffset = new Int32Array(GPA_PAGE_COUNT).fill(-1)
   readonly pageReadOnly = new Uint8Array(GPA_PAGE_COUNT)
+  /**
+   * Per 4 KiB page of the buffer: 1 once anything may have written it (the
+   * processors mark what they write, `write` marks what the host writes).
+   * Pages still 0 are known to be zero, so saving and clearing memory need
+   * not read them (reading untouched memory would make the host commit it).
+   */
+  readonly ramWritten: Uint8Array
   readonly romBase: number
   readonly overlayBase: number
   private romUsed = 0
@@ -37,6 +44,7 @@ export class GuestPhysicalAddressSpace implements GuestPhysicalMemory {
     this.romBase = ramBytes
     this.overlayBase = ramBytes + romBytes
     this.ram = new Uint8Array(new ArrayBuffer(ramBytes + romBytes + overlayPages * PAGE_SIZE))
+    this.ramWritten = new Uint8Array(this.ram.length / PAGE_SIZE)
     this.overlaySlots = new Array<number | null>(overlayPages).fill(null)
   }
 
@@ -134,6 +142,7 @@ export class GuestPhysicalAddressSpace implements GuestPhysicalMemory {
     const offset = this.offsetOf(gpa, data.length)
     if (offset < 0) return false
     this.ram.set(data, offset)
+    this.ramWritten.fill(1, offset >>> PAGE_SHIFT, ((offset + data.length - 1) >>> PAGE_SHIFT) + 1)
     return true
   }
 

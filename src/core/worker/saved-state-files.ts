@@ -38,11 +38,18 @@ export interface SavedStateDocument {
   machine: unknown
 }
 
-export async function writeSavedState(directory: string, vmId: string, ram: Uint8Array, machine: unknown): Promise<SavedStateRecord> {
+/** `written` (optional) tells which pages of `ram` may be non-zero; the others are not read. */
+export async function writeSavedState(
+  directory: string,
+  vmId: string,
+  ram: Uint8Array,
+  machine: unknown,
+  written?: Uint8Array,
+): Promise<SavedStateRecord> {
   await mkdir(directory, {recursive: true})
   const memoryFile = join(directory, 'memory.bin')
   const stateFile = join(directory, 'state.json')
-  const memory = await writeSparseMemory(memoryFile, ram)
+  const memory = await writeSparseMemory(memoryFile, ram, written)
   const document: SavedStateDocument = {format: STATE_FORMAT, version: STATE_FORMAT_VERSION, vmId, savedAt: new Date().toISOString(), machine}
   const stateBytes = Buffer.from(JSON.stringify(document))
   await writeAtomically(stateFile, [stateBytes])
@@ -59,7 +66,12 @@ export async function writeSavedState(directory: string, vmId: string, ram: Uint
  * version, then the memory into `ram` (which must be zero, as a new partition's
  * memory is). Any mismatch is an Error saying which, before memory is touched.
  */
-export async function readSavedState(record: SavedStateRecord, vmId: string, ram: Uint8Array): Promise<SavedStateDocument> {
+export async function readSavedState(
+  record: SavedStateRecord,
+  vmId: string,
+  ram: Uint8Array,
+  written?: Uint8Array,
+): Promise<SavedStateDocument> {
   const stateBytes = await readFile(record.stateFile).catch(() => {
     throw new Error(`the saved state file ${record.stateFile} is missing`)
   })
@@ -83,7 +95,7 @@ export async function readSavedState(record: SavedStateRecord, vmId: string, ram
   if (memory.length !== record.memoryBytes || sha256([memory]) !== record.memorySha256) {
     throw new Error(`the saved memory file ${record.memoryFile} is corrupt (its checksum does not match)`)
   }
-  readSparseMemory(memory, ram)
+  readSparseMemory(memory, ram, written)
   return document
 }
 
@@ -91,7 +103,7 @@ export async function removeSavedState(record: SavedStateRecord | null): Promise
   if (record) await rm(record.directory, {recursive: true, force: true})
 }
 
-async function writeSparseMemory(path: string, ram: Uint8Array): Promise<{bytes: number; sha256: string}> {
+async function writeSparseMemory(path: string, ram: Uint8Array, written?: Uint8Array): Promise<{bytes: number; sha256: string}> {
   const pages = Buffer.from(ram.buffer, ram.byteOffset, ram.byteLength)
   const chunks: Buffer[] = []
   let count = 0
@@ -101,7 +113,7 @@ async function writeSparseMemory(path: string, ram: Uint8Array): Promise<{bytes:
     // The page itself is not copied: the write gathers it straight from guest memory.
     chunks.push(index, pages.subarray(pageIndex * PAGE, (pageIndex + 1) * PAGE))
     count++
-  })
+  }, written)
   const header = Buffer.alloc(HEADER_BYTES)
   header.write(MEMORY_MAGIC, 0, 'latin1')
   header.writeUInt32LE(MEMORY_FORMAT_VERSION, 8)
@@ -113,7 +125,7 @@ async function writeSparseMemory(path: string, ram: Uint8Array): Promise<{bytes:
   return {bytes: HEADER_BYTES + count * (PAGE + 4), sha256: sha256(all)}
 }
 
-function readSparseMemory(file: Buffer, ram: Uint8Array): void {
+function readSparseMemory(file: Buffer, ram: Uint8Array, written?: Uint8Array): void {
   if (file.length < HEADER_BYTES || file.toString('latin1', 0, 8) !== MEMORY_MAGIC) throw new Error('the saved memory file has no hv header')
   if (file.readUInt32LE(8) > MEMORY_FORMAT_VERSION) throw new Error('the saved memory file was written by a newer hv')
   if (file.readUInt32LE(12) !== PAGE) throw new Error('the saved memory file uses another page size')
@@ -126,6 +138,7 @@ function readSparseMemory(file: Buffer, ram: Uint8Array): void {
     const index = file.readUInt32LE(at)
     if (index >= pageCount) throw new Error('the saved memory file names a page outside memory')
     ram.set(file.subarray(at + 4, at + 4 + PAGE), index * PAGE)
+    if (written) written[index] = 1
   }
 }
 

@@ -172,7 +172,7 @@ export class VmWorker {
   private resetMachine(why: string, level: EventLevel = 'Information'): void {
     this.resets++
     this.vid.partition.reset()
-    clearRam(this.vid.memory.ram.subarray(0, this.vid.memory.ramBytes))
+    clearRam(this.vid.memory.ram.subarray(0, this.vid.memory.ramBytes), this.vid.memory.ramWritten)
     this.vp.cpu.invalidateCode(0, 0xffffffff)
     this.platform.reset()
     this.boot()
@@ -372,13 +372,15 @@ export class VmWorker {
       platform: this.platform.saveState(),
       clockNs: this.clock.nowNs(),
     }
-    const record = await writeSavedState(vmFiles.savedState(this.vm), this.vm.id, this.vid.memory.ram.subarray(0, this.vid.memory.ramBytes), machine)
+    const memory = this.vid.memory
+    const record = await writeSavedState(vmFiles.savedState(this.vm), this.vm.id, memory.ram.subarray(0, memory.ramBytes), machine, memory.ramWritten)
     await this.finish({reason: 'saved', exitStatus: 0, message: 'The virtual machine was saved.'}, 'Saved', record)
     return null
   }
 
   private async restore(record: SavedStateRecord): Promise<void> {
-    const document = await readSavedState(record, this.vm.id, this.vid.memory.ram.subarray(0, this.vid.memory.ramBytes))
+    const memory = this.vid.memory
+    const document = await readSavedState(record, this.vm.id, memory.ram.subarray(0, memory.ramBytes), memory.ramWritten)
     const machine = document.machine as MachineSavedState
     if (machine?.version !== MACHINE_STATE_VERSION) throw new Error(`the saved machine state has version ${machine?.version}; this hv reads ${MACHINE_STATE_VERSION}`)
     this.clock.restore(machine.clockNs)

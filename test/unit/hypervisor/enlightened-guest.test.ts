@@ -135,6 +135,17 @@ describe('an enlightened guest on the hypervisor', () => {
     expect(counters.messages[`0x${HV_MESSAGE.UNMAPPED_GPA.toString(16)}`]).toBe(2)
   })
 
+  it('tracks which pages the guest and the host may have written, and no others', () => {
+    const {partition, vp} = bootProgram('enlightened')
+    runAsRoot(vp)
+    const written = partition.memory.ramWritten
+    expect(written[0x100]).toBe(1) // the program image, written by the host loader
+    expect(written[0x17f]).toBe(1) // the stack below 0x180000
+    expect(written[0x201]).toBe(1) // the hypercall input page the guest filled
+    expect(written[0x300]).toBe(0) // never touched
+    expect(written.reduce((sum, page) => sum + page, 0)).toBeLessThan(16)
+  })
+
   it('restores the RAM under the hypercall page when it is disabled', () => {
     const {partition} = bootProgram('enlightened')
     partition.memory.write(0x200000, new Uint8Array([1, 2, 3, 4]))
