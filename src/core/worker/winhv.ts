@@ -23,63 +23,52 @@ export class WinHv {
   }
 
   deletePartition(partitionId: number): number {
-    const status = this.enter(HV_CALL.DeletePartition, H.CreatePartitions)
-    if (status !== HV_STATUS.SUCCESS) return status
-    if (!this.hypervisor.partitions.has(partitionId)) return HV_STATUS.INVALID_PARTITION_ID
-    this.hypervisor.deletePartition(partitionId)
-    return HV_STATUS.SUCCESS
+    return this.onPartition(HV_CALL.DeletePartition, H.CreatePartitions, partitionId, () => {
+      this.hypervisor.deletePartition(partitionId)
+      return HV_STATUS.SUCCESS
+    })
   }
 
   /** Map `length` bytes of the partition's RAM (from `ramOffset`) at `gpa`. */
   mapGpaPages(partitionId: number, gpa: number, length: number, ramOffset = gpa): number {
-    const status = this.enter(HV_CALL.MapGpaPages, H.AccessMemoryPool)
-    if (status !== HV_STATUS.SUCCESS) return status
-    const partition = this.hypervisor.partitions.get(partitionId)
-    if (!partition) return HV_STATUS.INVALID_PARTITION_ID
-    try {
-      partition.memory.mapRam(gpa, length, ramOffset)
-      return HV_STATUS.SUCCESS
-    } catch {
-      return HV_STATUS.INVALID_PARAMETER
-    }
+    return this.onPartition(HV_CALL.MapGpaPages, H.AccessMemoryPool, partitionId, (partition) =>
+      parameterCheck(() => partition.memory.mapRam(gpa, length, ramOffset)),
+    )
   }
 
   unmapGpaPages(partitionId: number, gpa: number, length: number): number {
-    const status = this.enter(HV_CALL.UnmapGpaPages, H.AccessMemoryPool)
-    if (status !== HV_STATUS.SUCCESS) return status
-    const partition = this.hypervisor.partitions.get(partitionId)
-    if (!partition) return HV_STATUS.INVALID_PARTITION_ID
-    try {
-      partition.memory.unmap(gpa, length)
-      return HV_STATUS.SUCCESS
-    } catch {
-      return HV_STATUS.INVALID_PARAMETER
-    }
+    return this.onPartition(HV_CALL.UnmapGpaPages, H.AccessMemoryPool, partitionId, (partition) =>
+      parameterCheck(() => partition.memory.unmap(gpa, length)),
+    )
   }
 
   createVp(partitionId: number, vpIndex: number): number {
-    const status = this.enter(HV_CALL.CreateVp, H.CpuManagement)
-    if (status !== HV_STATUS.SUCCESS) return status
-    const partition = this.hypervisor.partitions.get(partitionId)
-    if (!partition) return HV_STATUS.INVALID_PARTITION_ID
-    if (vpIndex !== partition.vps.length) return HV_STATUS.INVALID_VP_INDEX
-    partition.createVp()
-    return HV_STATUS.SUCCESS
+    return this.onPartition(HV_CALL.CreateVp, H.CpuManagement, partitionId, (partition) => {
+      if (vpIndex !== partition.vps.length) return HV_STATUS.INVALID_VP_INDEX
+      partition.createVp()
+      return HV_STATUS.SUCCESS
+    })
   }
 
   /** HvInstallIntercept: for exceptions, `parameter` is the vector. */
   installIntercept(partitionId: number, type: number, parameter: number): number {
-    const status = this.enter(HV_CALL.InstallIntercept, H.CpuManagement)
-    if (status !== HV_STATUS.SUCCESS) return status
-    const partition = this.hypervisor.partitions.get(partitionId)
-    if (!partition) return HV_STATUS.INVALID_PARTITION_ID
-    if (type !== HV_INTERCEPT_TYPE.X64_EXCEPTION || parameter < 0 || parameter > 31) return HV_STATUS.INVALID_PARAMETER
-    for (const vp of partition.vps) vp.cpu.intercepts.exceptionBitmap |= 1 << parameter
-    return HV_STATUS.SUCCESS
+    return this.onPartition(HV_CALL.InstallIntercept, H.CpuManagement, partitionId, (partition) => {
+      if (type !== HV_INTERCEPT_TYPE.X64_EXCEPTION || parameter < 0 || parameter > 31) return HV_STATUS.INVALID_PARAMETER
+      for (const vp of partition.vps) vp.cpu.intercepts.exceptionBitmap |= 1 << parameter
+      return HV_STATUS.SUCCESS
+    })
   }
 
   getPartitionId(): {status: number; partitionId: number} {
     return {status: this.enter(HV_CALL.GetPartitionId, H.AccessPartitionId), partitionId: this.hypervisor.root.id}
+  }
+
+  /** A call on one partition: count it, check the root's privilege, find the partition, act. */
+  private onPartition(code: number, privilege: number, partitionId: number, act: (partition: Partition) => number): number {
+    const status = this.enter(code, privilege)
+    if (status !== HV_STATUS.SUCCESS) return status
+    const partition = this.hypervisor.partitions.get(partitionId)
+    return partition ? act(partition) : HV_STATUS.INVALID_PARTITION_ID
   }
 
   private enter(code: number, privilege: number): number {
@@ -91,4 +80,14 @@ export class WinHv {
 /** Turn a failed HV_STATUS into an exception for root code that cannot go on without it. */
 export function expectSuccess(status: number, what: string): void {
   if (status !== HV_STATUS.SUCCESS) throw new Error(`${what} failed with HV_STATUS 0x${status.toString(16).padStart(4, '0')}`)
+}
+
+/** A GPA map change the address space refuses (not page-aligned, out of range) is an invalid parameter. */
+function parameterCheck(change: () => void): number {
+  try {
+    change()
+    return HV_STATUS.SUCCESS
+  } catch {
+    return HV_STATUS.INVALID_PARAMETER
+  }
 }
