@@ -2,6 +2,7 @@ import {open, stat} from 'node:fs/promises'
 
 import type {VmRecord, Vmms} from '../core/vmms/index.js'
 import {vmFiles} from '../core/vmms/vm-files.js'
+import {noColor} from './style.js'
 
 /** The VM's console log as it is now (empty if the VM never ran), and its size. */
 export async function readConsole(vm: VmRecord): Promise<{bytes: Buffer; size: number}> {
@@ -15,7 +16,7 @@ export async function readConsole(vm: VmRecord): Promise<{bytes: Buffer; size: n
  */
 export function consoleText(bytes: Buffer, terminal: boolean): string {
   let text = bytes.toString('latin1').replace(/\r\n?/g, '\n')
-  if (!terminal || process.env.NO_COLOR !== undefined) text = text.replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, '')
+  if (!terminal || noColor()) text = text.replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, '')
   return text.replace(terminal ? /[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f]/g : /[\x00-\x08\x0b-\x1f\x7f]/g, '')
 }
 
