@@ -1,5 +1,5 @@
 import {execFileSync} from 'node:child_process'
-import {mkdtempSync, readFileSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -194,9 +194,13 @@ describe('save and restore', () => {
     const atSave = await consoleOf('split', '--raw')
     expect(atSave.length).toBeLessThan(reference.length)
     expect(reference.startsWith(atSave)).toBe(true)
+    const savedDirectory = JSON.parse(readFileSync(join(home, 'store.json'), 'utf8')).vms.find((v: {name: string}) => v.name === 'split').savedState.directory
+    expect(existsSync(savedDirectory)).toBe(true)
     const resumed = await run('start-vm', 'split', '--wait', '--timeout', '60')
     expect(resumed.code).toBe(7)
     expect(await consoleOf('split', '--raw')).toBe(reference)
+    // Once the VM ran on, its saved files were removed.
+    expect(existsSync(savedDirectory)).toBe(false)
   })
 
   it('refuses a corrupt saved state and leaves the VM Saved', async () => {

@@ -43,7 +43,3 @@ export function checkTransition(vm: VmRecord, op: VmOperation): TransitionCheck 
     `'${vm.name}' failed to ${rule.verb}: the operation cannot be performed while the virtual machine is in its current state (${vm.state}).`,
   )
 }
-
-export function allowedSourceStates(op: VmOperation): readonly VmState[] {
-  return RULES[op].from
-}

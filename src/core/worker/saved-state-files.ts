@@ -1,5 +1,5 @@
 import {createHash} from 'node:crypto'
-import {mkdir, open, readFile, rename, rm, stat} from 'node:fs/promises'
+import {mkdir, open, readFile, rename, rm} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import type {SavedStateRecord} from '../store/schema.js'
@@ -159,8 +159,4 @@ function sha256(chunks: Buffer[]): string {
   const hash = createHash('sha256')
   for (const chunk of chunks) hash.update(chunk)
   return hash.digest('hex')
-}
-
-export async function fileSize(path: string): Promise<number> {
-  return (await stat(path)).size
 }

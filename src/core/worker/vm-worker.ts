@@ -139,7 +139,8 @@ export class VmWorker {
 
   /** Record Running in the store and start executing the guest. */
   async start(): Promise<void> {
-    const restored = this.vm.savedState !== null
+    const savedState = this.vm.savedState
+    const restored = savedState !== null
     await this.persist((vm) => {
       vm.state = 'Running'
       vm.status = 'Operating normally'
@@ -147,7 +148,8 @@ export class VmWorker {
       vm.savedState = null
       return restored ? `Virtual machine '${vm.name}' was restored from its saved state and is running.` : `Virtual machine '${vm.name}' started.`
     })
-    if (restored) void removeSavedStateLater(this.vm.savedState)
+    // The saved files are no longer the VM's state once it runs on.
+    if (restored) void removeSavedState(savedState).catch(() => {})
     this.state = 'running'
     this.schedule(0)
   }
@@ -473,11 +475,6 @@ export class VmWorker {
     this.storeQueue = next.catch(() => {})
     return next
   }
-}
-
-/** The saved files are no longer needed once the restored VM runs. */
-async function removeSavedStateLater(record: SavedStateRecord | null): Promise<void> {
-  await removeSavedState(record).catch(() => {})
 }
 
 function readBootImage(vm: VmRecord): BootImage {
