@@ -63,11 +63,15 @@ export class VmLifecycle {
         current.savedState = null
         logEvent(doc, current, `The saved state of '${current.name}' was deleted; the virtual machine is off.`)
       })
-      await rm(vm.savedState?.directory ?? '', {recursive: true, force: true}).catch(() => {})
+      if (vm.savedState) await rm(vm.savedState.directory, {recursive: true, force: true}).catch(() => {})
       return {vm: await this.get(id)}
     }
     await this.askWorker(vm, 'turn-off', 10_000).catch(async (error) => {
-      await this.killWorker(vm, `did not answer turn-off (${(error as Error).message}); its process was killed`)
+      // An answer lost as the worker exits is no failure; a worker that is still there and silent is killed.
+      await this.waitForState(id, (state) => !WORKER_STATES.includes(state), 2_000).catch(() => {})
+      if (WORKER_STATES.includes((await this.get(id)).state)) {
+        await this.killWorker(vm, `did not answer turn-off (${(error as Error).message}); its process was killed`)
+      }
     })
     await this.waitForState(id, (state) => !WORKER_STATES.includes(state))
     return {vm: await this.get(id)}
@@ -86,9 +90,15 @@ export class VmLifecycle {
     const vm = await this.get(id)
     const check = checkTransition(vm, 'save')
     if (!check.allowed) return {vm, warning: `The virtual machine '${vm.name}' is already in the specified state.`}
-    await this.askWorker(vm, 'save', 120_000)
+    await this.askWorker(vm, 'save', 120_000).catch(async (error) => {
+      // The worker ends right after saving; if its answer was lost on the way, the store tells.
+      await this.waitForState(id, (state) => !WORKER_STATES.includes(state), 5_000).catch(() => {})
+      if ((await this.get(id)).state !== 'Saved') throw error
+    })
     await this.waitForState(id, (state) => !WORKER_STATES.includes(state))
-    return {vm: await this.get(id)}
+    const saved = await this.get(id)
+    if (saved.state !== 'Saved') throw new InvalidStateError(`'${saved.name}' failed to save: it is ${saved.state}.`)
+    return {vm: saved}
   }
 
   async pause(id: string): Promise<LifecycleResult> {
