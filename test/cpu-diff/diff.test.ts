@@ -16,6 +16,7 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {runMultiboot, type MachineResult} from '../helpers/cpu-machine.js'
+import {hasTool} from '../helpers/tools.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const programsDir = path.join(here, 'programs')
@@ -27,12 +28,8 @@ const names = readdirSync(imagesDir)
   .map((f) => f.slice(0, -4))
   .sort()
 
-function toolWorks(cmd: string, args: string[]): boolean {
-  const r = spawnSync(cmd, args, {stdio: 'ignore'})
-  return r.error === undefined && r.status === 0
-}
-const haveNasm = toolWorks('nasm', ['-v'])
-const haveQemu = toolWorks('qemu-system-i386', ['--version'])
+const haveNasm = hasTool('nasm', ['-v'])
+const haveQemu = hasTool('qemu-system-i386')
 
 function golden(name: string): {serial: string; status: number} {
   return {

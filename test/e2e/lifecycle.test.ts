@@ -7,19 +7,13 @@ import {fileURLToPath} from 'node:url'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {hv, hvJson, REPO_ROOT, tempHome} from '../helpers/hv.js'
+import {eventually, hasTool} from '../helpers/tools.js'
 
 const KERNELS = join(dirname(fileURLToPath(import.meta.url)), 'kernels')
 const kernel = (name: string) => join(KERNELS, `${name}.bin`)
 const EXIT42 = join(REPO_ROOT, 'guests', 'images', 'exit42.bin')
 
-const hasNasm = (() => {
-  try {
-    execFileSync('nasm', ['-v'], {stdio: 'ignore'})
-    return true
-  } catch {
-    return false
-  }
-})()
+const hasNasm = hasTool('nasm', ['-v'])
 
 let home: string
 let cleanup: () => void
@@ -49,14 +43,6 @@ async function consoleOf(name: string, ...args: string[]): Promise<string> {
   return result.stdout
 }
 
-/** Poll until `check` passes or a few seconds pass. */
-async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-}
 
 describe.skipIf(!hasNasm)('the test kernels', () => {
   it('are what build.sh makes of their sources (needs nasm)', () => {

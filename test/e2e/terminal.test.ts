@@ -1,18 +1,12 @@
-import {execFileSync, spawn} from 'node:child_process'
+import {spawn} from 'node:child_process'
 
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {HV_BIN, hv, hvJson, shellEnvironment, tempHome} from '../helpers/hv.js'
+import {hasTool} from '../helpers/tools.js'
 
 /** util-linux `script` gives the command a real pseudo-terminal. */
-const hasScript = (() => {
-  try {
-    execFileSync('script', ['--version'], {stdio: 'ignore'})
-    return true
-  } catch {
-    return false
-  }
-})()
+const hasScript = hasTool('script')
 
 let home: string
 let cleanup: () => void

@@ -1,6 +1,7 @@
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {hv, hvJson, tempHome} from '../helpers/hv.js'
+import {eventually} from '../helpers/tools.js'
 
 let home: string
 let cleanup: () => void
@@ -14,13 +15,6 @@ const type = async (name: string, text: string) => {
 }
 const consoleOf = async (name: string) => (await run('get-vmconsole', name)).stdout
 
-async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-}
 
 beforeEach(() => {
   ;({home, cleanup} = tempHome('hv-tinyos-'))

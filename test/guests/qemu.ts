@@ -2,13 +2,14 @@
  * Drives a guest image in QEMU with COM1 on the process's stdin/stdout, for
  * the guest tests. Only used when qemu-system-i386 is installed.
  */
-import {spawn, spawnSync, type ChildProcessWithoutNullStreams} from 'node:child_process'
+import {spawn, type ChildProcessWithoutNullStreams} from 'node:child_process'
+
+import {hasTool} from '../helpers/tools.js'
 
 export const QEMU = 'qemu-system-i386'
 
 export function haveQemu(): boolean {
-  const r = spawnSync(QEMU, ['--version'], {stdio: 'ignore'})
-  return r.error === undefined && r.status === 0
+  return hasTool(QEMU)
 }
 
 /** CR LF as the guest sends it, LF as the tests compare it. */

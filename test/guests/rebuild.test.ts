@@ -12,14 +12,12 @@ import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
+import {hasTool} from '../helpers/tools.js'
 
 const guestsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../guests')
 const imagesDir = path.join(guestsDir, 'images')
 
-function works(cmd: string, args: string[]): boolean {
-  const r = spawnSync(cmd, args, {stdio: 'ignore'})
-  return r.error === undefined && r.status === 0
-}
+const works = hasTool
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'hv-guests-'))
 afterAll(() => rmSync(tmp, {recursive: true, force: true}))

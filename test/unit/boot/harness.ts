@@ -1,17 +1,8 @@
-import {execFileSync} from 'node:child_process'
-
 import {HV_MESSAGE, type VirtualProcessor} from '../../../src/core/hypervisor/index.js'
 
 export const MIB = 1024 * 1024
 
-export function hasTool(command: string, args: string[] = ['--version']): boolean {
-  try {
-    execFileSync(command, args, {stdio: 'ignore'})
-    return true
-  } catch {
-    return false
-  }
-}
+export {hasTool} from '../../helpers/tools.js'
 
 export interface RunLog {
   /** Bytes the guest sent through COM1's transmitter. */

@@ -9,18 +9,12 @@ import {describe, expect, it} from 'vitest'
 import {
   CHILD_PRIVILEGES, HV_MESSAGE, HV_STATUS, Hypervisor, type InterceptMessage, type Partition, type VirtualProcessor,
 } from '../../../src/core/hypervisor/index.js'
+import {hasTool} from '../../helpers/tools.js'
 
 const PROGRAMS = join(dirname(fileURLToPath(import.meta.url)), 'programs')
 const MIB = 1024 * 1024
 
-const hasNasm = (() => {
-  try {
-    execFileSync('nasm', ['-v'], {stdio: 'ignore'})
-    return true
-  } catch {
-    return false
-  }
-})()
+const hasNasm = hasTool('nasm', ['-v'])
 
 /** A partition with 4 MiB of RAM at GPA 0 and everything above unmapped, running a flat program at 1 MiB. */
 function bootProgram(name: string): {partition: Partition; vp: VirtualProcessor} {
