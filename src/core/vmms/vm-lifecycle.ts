@@ -235,9 +235,10 @@ export class VmLifecycle {
   private async waitForState(id: string, done: (state: VmState) => boolean, timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs
     for (;;) {
-      const doc = await this.store.read()
-      await this.reconcile(doc)
-      const vm = (await this.store.read()).vms.find((v) => v.id === id)
+      let doc = await this.store.read()
+      // Read again only when reconcile recorded a dead worker.
+      if (await this.reconcile(doc)) doc = await this.store.read()
+      const vm = doc.vms.find((v) => v.id === id)
       if (!vm || done(vm.state)) return
       if (Date.now() > deadline) throw new InvalidStateError(`'${vm.name}' did not leave the ${vm.state} state in time.`)
       await new Promise((resolve) => setTimeout(resolve, 20))
