@@ -169,7 +169,7 @@ export class VirtualProcessor {
     m.cr0Pe = (cpu.getCr(0) & 1) !== 0
     m.rflags = cpu.getEflags() >>> 0
     m.vm86Mode = (m.rflags & (1 << 17)) !== 0
-    m.csSelector = cpu.getSegment(Seg.CS).selector
+    m.csSelector = cpu.segSel[Seg.CS] & 0xffff // not getSegment(): that builds an object on every intercept
     m.rip = exit.rip >>> 0
     m.interceptAccessType = exit.isWrite ? HV_INTERCEPT_ACCESS.WRITE : HV_INTERCEPT_ACCESS.READ
     switch (exit.reason) {
