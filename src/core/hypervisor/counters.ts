@@ -17,7 +17,10 @@ export class VpCounters {
   }
 
   countMessage(type: number): void {
-    this.messages.set(type, (this.messages.get(type) ?? 0) + 1)
+    // Message types have the high bit set: as keys they would be heap numbers,
+    // hashed and boxed on every intercept. The low 31 bits are small integers.
+    const key = type & 0x7fffffff
+    this.messages.set(key, (this.messages.get(key) ?? 0) + 1)
   }
 
   /** Plain object form, with exit reasons by name. */
@@ -26,8 +29,8 @@ export class VpCounters {
     this.exits.forEach((count, reason) => {
       if (count) exits[ExitReason[reason] ?? String(reason)] = count
     })
-    const hex = (map: Map<number, number>) =>
-      Object.fromEntries([...map].map(([key, count]) => [`0x${key.toString(16).padStart(4, '0')}`, count]))
-    return {exits, hypercalls: hex(this.hypercalls), messages: hex(this.messages)}
+    const hex = (map: Map<number, number>, highBit: number) =>
+      Object.fromEntries([...map].map(([key, count]) => [`0x${((key | highBit) >>> 0).toString(16).padStart(4, '0')}`, count]))
+    return {exits, hypercalls: hex(this.hypercalls, 0), messages: hex(this.messages, 0x80000000)}
   }
 }

@@ -7,12 +7,20 @@ export interface TimerHandle {
   cancel(): void
 }
 
-interface Timer {
-  deadlineNs: number
-  callback: () => void
-  cancelled: boolean
-  /** Order of creation, so timers due at the same time fire in a stable order. */
-  sequence: number
+/** A pending timer is its own handle: one allocation per timer (guest ticks set one each). */
+class Timer implements TimerHandle {
+  cancelled = false
+
+  constructor(
+    readonly deadlineNs: number,
+    readonly callback: () => void,
+    /** Order of creation, so timers due at the same time fire in a stable order. */
+    readonly sequence: number,
+  ) {}
+
+  cancel(): void {
+    this.cancelled = true
+  }
 }
 
 /**
@@ -44,13 +52,9 @@ export class GuestClock {
   }
 
   setTimer(deadlineNs: number, callback: () => void): TimerHandle {
-    const timer: Timer = {deadlineNs, callback, cancelled: false, sequence: this.sequence++}
+    const timer = new Timer(deadlineNs, callback, this.sequence++)
     this.timers.push(timer)
-    return {
-      cancel: () => {
-        timer.cancelled = true
-      },
-    }
+    return timer
   }
 
   /** The earliest pending deadline, or null. */
