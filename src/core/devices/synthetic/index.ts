@@ -1,0 +1,7 @@
+export * from './ic-framework.js'
+export * from './heartbeat.js'
+export * from './shutdown.js'
+export * from './timesync.js'
+export * from './kvp.js'
+export * from './passive-ic.js'
+export * from './integration-services.js'

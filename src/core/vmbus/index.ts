@@ -1,0 +1,11 @@
+/** The root-side VMBus: what the worker and VSPs import. */
+export * from './constants.js'
+export * from './guid.js'
+export * from './messages.js'
+export * from './ring-buffer.js'
+export {GpadlTable, type Gpadl} from './gpadl.js'
+export {Channel, type ChannelState, type ChannelCounters} from './channel.js'
+export {OutgoingQueue} from './outgoing-queue.js'
+export * from './vmbus-server.js'
+export type * from './vmbus-device.js'
+export type * from './partition-link.js'
