@@ -4,6 +4,7 @@ import {A20Gate} from './emulated/a20-gate.js'
 import {CmosRtc} from './emulated/cmos-rtc.js'
 import {DebugExit} from './emulated/debug-exit.js'
 import {I8042} from './emulated/i8042.js'
+import {IoApic, type IoApicDelivery} from './emulated/io-apic.js'
 import {PicPair} from './emulated/pic.js'
 import {Pit} from './emulated/pit.js'
 import {PowerManagement} from './emulated/power-management.js'
@@ -16,8 +17,10 @@ import {Motherboard, type MotherboardSavedState} from './motherboard.js'
 /*
  * How a VM worker drives a platform: intercept all port I/O and MMIO holes and
  * pass each exit to readPort/writePort (readMmio/writeMmio), completing the
- * instruction with the value returned; give the processor `interruptController`
- * (null on Generation 2 until an APIC exists); run the clock's due timers
+ * instruction with the value returned; give the processor's local APIC
+ * `interruptController` as its ExtINT (LINT0) source (the PIC on Generation 1,
+ * null on Generation 2, whose I/O APIC sends through `onApicInterrupt` and
+ * hears EOIs through `endOfInterrupt`); run the clock's due timers
  * between slices; send console input with `sendConsoleInput`; and turn the
  * callbacks (power off, exit status, reset request) into VM state changes.
  */
@@ -49,6 +52,8 @@ export interface PlatformOptions {
   onInterruptRequest?: () => void
   /** Reported in the CMOS equipment byte. */
   mathCoprocessor?: boolean
+  /** Generation 2: the I/O APIC sends an interrupt to the local APICs. */
+  onApicInterrupt?: (delivery: IoApicDelivery) => void
 }
 
 /** Devices every generation has. */
@@ -82,7 +87,14 @@ export class Platform {
     readonly common: CommonDevices,
     /** Null on Generation 2. */
     readonly legacy: LegacyDevices | null,
+    /** Generation 2's I/O APIC; null on Generation 1. */
+    readonly ioApic: IoApic | null = null,
   ) {}
+
+  /** The local APICs' EOI of a level-triggered vector, broadcast to the I/O APIC. */
+  endOfInterrupt(vector: number): void {
+    this.ioApic?.endOfInterrupt(vector)
+  }
 
   get interruptController(): InterruptController | null {
     return this.motherboard.interruptController
@@ -190,13 +202,16 @@ export function createGen1Platform(options: PlatformOptions): Platform {
 
 /**
  * A Generation 2 (UEFI) machine: no PIC, PIT, RTC ports, keyboard controller
- * or port 0x92; only the COM ports, the power-management block, the POST port
- * and the test-exit port. Its ISA lines lead nowhere yet: a local APIC (and an
- * I/O APIC connected with `irqLines.connect`) will take interrupts here.
+ * or port 0x92; the COM ports, the power-management block, the POST port, the
+ * test-exit port, and an I/O APIC at 0xFEC00000 on the ISA lines (line n to
+ * pin n) that sends to the local APICs through `onApicInterrupt`.
  */
 export function createGen2Platform(options: PlatformOptions): Platform {
   const irqLines = new IsaInterruptLines()
+  const ioApic = new IoApic({deliver: options.onApicInterrupt})
+  irqLines.connect(ioApic)
   const common = createCommonDevices(options, irqLines)
-  const motherboard = new Motherboard({devices: commonDeviceList(common), irqLines, interruptController: null})
-  return new Platform(2, motherboard, common, null)
+  // The I/O APIC first: see MotherboardOptions.devices.
+  const motherboard = new Motherboard({devices: [ioApic, ...commonDeviceList(common)], irqLines, interruptController: null})
+  return new Platform(2, motherboard, common, null, ioApic)
 }

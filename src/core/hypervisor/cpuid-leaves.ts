@@ -1,5 +1,7 @@
-import {HV_CPUID, HV_INTERFACE_SIGNATURE, HV_VENDOR_SIGNATURE} from './hvdef.js'
-import type {PrivilegeMask} from './privileges.js'
+import {
+  HV_CPUID, HV_ENLIGHTENMENT, HV_FEATURE_EDX, HV_INTERFACE_SIGNATURE, HV_PRIVILEGE_LOW as L, HV_VENDOR_SIGNATURE,
+} from './hvdef.js'
+import {hasLow, type PrivilegeMask} from './privileges.js'
 
 /** The hypervisor's identity as CPUID 0x40000002 reports it. */
 export const HV_VERSION = {build: 20348, major: 10, minor: 0, servicePack: 0, branch: 0, number: 1}
@@ -29,12 +31,24 @@ export function hypervisorCpuid(leaf: number, ctx: CpuidContext): [number, numbe
         ((HV_VERSION.branch << 24) | HV_VERSION.number) >>> 0,
       ]
     case HV_CPUID.FEATURES:
-      // EAX:EBX the partition privilege mask; ECX power management; EDX misc features (none claimed).
-      return [ctx.privileges.low, ctx.privileges.high, 0, 0]
+      // EAX:EBX the partition privilege mask; ECX power management; EDX misc features:
+      // the frequency MSRs when the partition may read them.
+      return [
+        ctx.privileges.low,
+        ctx.privileges.high,
+        0,
+        hasLow(ctx.privileges, L.AccessFrequencyRegs) ? HV_FEATURE_EDX.FrequencyMsrsAvailable : 0,
+      ]
     case HV_CPUID.ENLIGHTENMENT_INFO:
-      // EAX bit 5: relaxed timing (this is an emulator, watchdogs should be lenient);
+      // EAX bit 3: use the EOI/ICR/TPR MSRs (each APIC page access is an exit); bit 5:
+      // relaxed timing (this is an emulator, watchdogs should be lenient);
       // EBX 0xFFFFFFFF: never notify on long spin waits.
-      return [1 << 5, 0xffffffff, 0, 0]
+      return [
+        (HV_ENLIGHTENMENT.RelaxedTiming | (hasLow(ctx.privileges, L.AccessIntrCtrlRegs) ? HV_ENLIGHTENMENT.ApicAccessViaMsrs : 0)) >>> 0,
+        0xffffffff,
+        0,
+        0,
+      ]
     case HV_CPUID.IMPLEMENTATION_LIMITS:
       return [ctx.maxVirtualProcessors, ctx.maxLogicalProcessors, 0, 0]
     default:

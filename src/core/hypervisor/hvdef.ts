@@ -48,12 +48,72 @@ export const HV_MSR = {
   SINT0: 0x40000090,
   SINT15: 0x4000009f,
   STIMER0_CONFIG: 0x400000b0,
+  STIMER0_COUNT: 0x400000b1,
   STIMER3_COUNT: 0x400000b7,
   CRASH_P0: 0x40000100,
   CRASH_CTL: 0x40000105,
   /** The range the hypervisor owns: accesses here never reach the root. */
   SYNTHETIC_FIRST: 0x40000000,
   SYNTHETIC_LAST: 0x400000ff,
+} as const
+
+/** The architectural IA32_APIC_BASE MSR, which the hypervisor virtualizes with the local APIC. */
+export const IA32_APIC_BASE_MSR = 0x1b
+
+/** SCONTROL bit 0, and the enable bit of SIEFP and SIMP (bit 0; 63:12 the GPA page). */
+export const SYNIC_ENABLE = 1 << 0
+/** SynIC version SVERSION reports. */
+export const SYNIC_VERSION = 1
+export const SYNIC_SINT_COUNT = 16
+/** SINTx: 7:0 vector, 16 masked, 17 auto-EOI, 18 polling. */
+export const SINT = {
+  VECTOR_MASK: 0xff,
+  MASKED: 1 << 16,
+  AUTO_EOI: 1 << 17,
+  POLLING: 1 << 18,
+  /** The bits a SINT register keeps. */
+  WRITABLE: 0xff | (1 << 16) | (1 << 17) | (1 << 18),
+  RESET: 1 << 16,
+  /** Vectors 0-15 are reserved for exceptions. */
+  FIRST_VALID_VECTOR: 16,
+} as const
+/** The SynIC message page: one 256-byte slot per SINT. */
+export const HV_MESSAGE_SIZE = 256
+export const HV_MESSAGE_HEADER_SIZE = 16
+export const HV_MESSAGE_PAYLOAD_MAX = 240
+/** Header offsets in a message slot. */
+export const HV_MESSAGE_HEADER = {TYPE: 0, PAYLOAD_SIZE: 4, FLAGS: 5, SENDER: 8} as const
+/** Message flags: bit 0 MessagePending. */
+export const HV_MESSAGE_FLAG_PENDING = 1 << 0
+/** Event flags per SINT (256 bytes of the SIEF page). */
+export const HV_EVENT_FLAGS_PER_SINT = 2048
+export const HV_SYNTHETIC_TIMER_COUNT = 4
+/** STIMERx_CONFIG: 0 enable, 1 periodic, 2 lazy, 3 auto-enable, 12 direct mode, 19:16 SINT. */
+export const STIMER_CONFIG = {
+  ENABLE: 1 << 0,
+  PERIODIC: 1 << 1,
+  LAZY: 1 << 2,
+  AUTO_ENABLE: 1 << 3,
+  DIRECT_MODE: 1 << 12,
+  SINT_SHIFT: 16,
+  SINT_MASK: 0xf,
+  /** Bits of the low half a guest may set (direct mode and its vector are not offered). */
+  WRITABLE: 0xf | (0xf << 16),
+} as const
+/** TIMER_EXPIRED payload: u32 timer index, u32 reserved, u64 expiration time, u64 delivery time. */
+export const HV_TIMER_MESSAGE_PAYLOAD_SIZE = 24
+
+/** CPUID 0x40000003 EDX: features the hypervisor offers beyond the privilege mask. */
+export const HV_FEATURE_EDX = {
+  /** TSC_FREQUENCY and APIC_FREQUENCY MSRs are available. */
+  FrequencyMsrsAvailable: 1 << 8,
+} as const
+
+/** CPUID 0x40000004 EAX: recommendations. */
+export const HV_ENLIGHTENMENT = {
+  /** Use the EOI, ICR and TPR MSRs rather than the APIC page. */
+  ApicAccessViaMsrs: 1 << 3,
+  RelaxedTiming: 1 << 5,
 } as const
 
 export const HYPERCALL_MSR_ENABLE = 1 << 0
@@ -121,8 +181,13 @@ export const HV_CALL = {
   DisconnectPort: 0x005b,
   PostMessage: 0x005c,
   SignalEvent: 0x005d,
+  AssertVirtualInterrupt: 0x0094,
   CreatePort: 0x0095,
   ConnectPort: 0x0096,
+  /** The root's direct SignalEvent into a child's SynIC event flags. */
+  SignalEventDirect: 0x00c0,
+  /** The root's direct PostMessage into a child's SynIC message slot. */
+  PostMessageDirect: 0x00c1,
 } as const
 
 export const HV_CALL_NAMES: Record<number, string> = Object.fromEntries(

@@ -14,16 +14,16 @@ export const ROOT_PRIVILEGES: PrivilegeMask = {
 
 /**
  * A child partition: its own hypercall MSRs, VP index, run time, reference
- * counter and reset register, and the right to post messages and signal
- * events; no partition or memory management, no partition-id or statistics
- * access. Hyper-V also gives children the SynIC, synthetic timer, interrupt
- * control, reference TSC and frequency registers; those bits are advertised
- * once this hypervisor implements them, because a guest that sees a privilege
- * uses it.
+ * counter and reset register, the SynIC, synthetic timer, interrupt control
+ * (EOI/ICR/TPR) and frequency registers, and the right to post messages and
+ * signal events; no partition or memory management, no partition-id or
+ * statistics access. Hyper-V also gives children the reference TSC page; that
+ * bit is advertised once this hypervisor implements it, because a guest that
+ * sees a privilege uses it.
  */
 export const CHILD_PRIVILEGES: PrivilegeMask = {
   low: (L.AccessVpRunTimeReg | L.AccessPartitionReferenceCounter | L.AccessHypercallMsrs | L.AccessVpIndex |
-    L.AccessResetReg) >>> 0,
+    L.AccessResetReg | L.AccessSynicRegs | L.AccessSyntheticTimerRegs | L.AccessIntrCtrlRegs | L.AccessFrequencyRegs) >>> 0,
   high: (H.PostMessages | H.SignalEvents) >>> 0,
 }
 

@@ -2,13 +2,18 @@ import {ExitReason, type InterruptController, Seg, type VmExit} from '../cpu/api
 import {Cpu} from '../cpu/index.js'
 import {VpCounters} from './counters.js'
 import {hypervisorCpuid} from './cpuid-leaves.js'
-import {HV_CPUID, HV_INTERCEPT_ACCESS, HV_MESSAGE, HV_MSR} from './hvdef.js'
+import {HV_CPUID, HV_INTERCEPT_ACCESS, HV_MESSAGE, HV_MSR, IA32_APIC_BASE_MSR} from './hvdef.js'
 import {dispatchGuestHypercall} from './hypercalls.js'
 import {InterceptMessage} from './intercept-message.js'
+import {LocalApic} from './local-apic.js'
 import type {Partition} from './partition.js'
+import {Synic} from './synic.js'
 import {readSyntheticMsr, writeSyntheticMsr} from './synthetic-msrs.js'
+import {SyntheticTimers} from './synthetic-timers.js'
 
 const GP_VECTOR = 13
+/** CPUID.1:EDX bit 9: the processor has a local APIC (reported while IA32_APIC_BASE enables it). */
+const CPUID_1_EDX_APIC = 1 << 9
 
 /**
  * A virtual processor: the CPU running in non-root mode, and the hypervisor's
@@ -18,10 +23,17 @@ const GP_VECTOR = 13
  * exceptions, a triple fault) ends the run with an intercept message. The root
  * finishes the intercepted instruction through the completion methods here,
  * which is what Hyper-V's root does with HvSetVpRegisters.
+ *
+ * Each VP has its local APIC (the processor's interrupt controller; its page
+ * is emulated here and never reaches the root), its SynIC and its synthetic
+ * timers.
  */
 export class VirtualProcessor {
   readonly cpu: Cpu
   readonly counters = new VpCounters()
+  readonly apic: LocalApic
+  readonly synic: Synic
+  readonly stimers: SyntheticTimers
   private readonly message = new InterceptMessage()
   private runtimeTotalNs = 0
 
@@ -39,6 +51,40 @@ export class VirtualProcessor {
       invd: true,
       exceptionBitmap: 0,
     })
+    this.apic = new LocalApic(index, {
+      time: partition.time,
+      interruptPending: () => partition.notifyInterruptPending(this),
+      endOfInterrupt: (vector) => partition.notifyEndOfInterrupt(vector),
+      sendIpi: (source, ipi) => partition.routeIpi(source, ipi),
+      raiseNmi: () => this.cpu.raiseNmi(),
+    })
+    this.cpu.setInterruptController(this.apic)
+    this.synic = new Synic({
+      memory: partition.memory,
+      apic: this.apic,
+      invalidateCode: (gpa, length) => {
+        for (const vp of partition.vps) vp.cpu.invalidateCode(gpa, length)
+      },
+      overlayAt: (gpaPage) => partition.hypercallPage === gpaPage || partition.vps.some((vp) => vp.synic.ownsPage(gpaPage)),
+    })
+    this.stimers = new SyntheticTimers({
+      time: partition.time,
+      synic: this.synic,
+      referenceTime100ns: () => partition.referenceTime100ns(),
+      referenceTimeToNs: (time100ns) => partition.referenceTimeToNs(time100ns),
+    })
+  }
+
+  /** An interrupt is ready for the processor (it takes it once IF allows): a halted VP must run. */
+  get interruptPending(): boolean {
+    return this.apic.hasInterrupt()
+  }
+
+  /** Power-on state of the VP's hypervisor-side state: local APIC, SynIC, synthetic timers. */
+  resetSyntheticState(): void {
+    this.stimers.reset()
+    this.synic.reset()
+    this.apic.reset()
   }
 
   /** Halted with nothing to wake it: the scheduler gives its time to others until an interrupt. */
@@ -54,8 +100,19 @@ export class VirtualProcessor {
     return this.runtimeTotalNs
   }
 
+  /**
+   * Attach the legacy interrupt source (the 8259 PIC pair) to the local APIC's
+   * LINT0: it reaches the processor as ExtINT while the APIC is software-
+   * disabled or LINT0 is in ExtINT mode. The processor's interrupt controller
+   * itself is always the local APIC.
+   */
+  setExternalInterruptSource(source: InterruptController | null): void {
+    this.apic.setExternalInterruptSource(source)
+  }
+
+  /** @deprecated The old name of setExternalInterruptSource. */
   setInterruptController(controller: InterruptController | null): void {
-    this.cpu.setInterruptController(controller)
+    this.setExternalInterruptSource(controller)
   }
 
   /**
@@ -71,6 +128,8 @@ export class VirtualProcessor {
       for (;;) {
         const remaining = budget - (cpu.instructionCount - start)
         if (remaining <= 0 || this.partition.resetRequested) return null
+        // Messages queued behind a slot the guest has since freed (without EOM) go in now.
+        if (this.synic.queuedMessages !== 0) this.synic.pollQueues()
         const exit = cpu.run(remaining)
         this.counters.countExit(exit.reason)
         switch (exit.reason) {
@@ -92,6 +151,10 @@ export class VirtualProcessor {
             continue
           case ExitReason.Invd:
             cpu.skipInstruction() // no caches to invalidate
+            continue
+          case ExitReason.MemoryAccess:
+            if (!this.apic.decodes(exit.gpa >>> 0)) return this.interceptFor(exit)
+            this.emulateApicAccess(exit)
             continue
           default:
             return this.interceptFor(exit)
@@ -142,20 +205,41 @@ export class VirtualProcessor {
       maxLogicalProcessors: this.partition.hypervisor.logicalProcessorCount,
     }
     const result = hypervisorCpuid(exit.leaf, ctx) ?? this.cpu.nativeCpuid(exit.leaf, exit.subleaf)
-    if (exit.leaf === 1) result[2] = (result[2] | HV_CPUID.HYPERVISOR_PRESENT_BIT) >>> 0
+    if (exit.leaf === 1) {
+      result[2] = (result[2] | HV_CPUID.HYPERVISOR_PRESENT_BIT) >>> 0
+      // EBX 31:24 the initial APIC ID; EDX.APIC while the APIC is globally enabled.
+      result[1] = ((result[1] & 0x00ffffff) | (this.index << 24)) >>> 0
+      if (this.apic.hardwareEnabled) result[3] = (result[3] | CPUID_1_EDX_APIC) >>> 0
+    }
     this.cpu.completeCpuid(result[0], result[1], result[2], result[3])
   }
 
   private emulateMsrRead(exit: VmExit): void {
-    const value = isSynthetic(exit.msr) ? readSyntheticMsr(this, exit.msr) : null
+    const msr = exit.msr >>> 0
+    const value = isSynthetic(msr) ? readSyntheticMsr(this, msr) : msr === IA32_APIC_BASE_MSR ? [this.apic.baseMsr, 0] : null
     if (value) this.cpu.completeMsrRead(value[0], value[1])
     else this.cpu.injectException(GP_VECTOR, 0)
   }
 
   private emulateMsrWrite(exit: VmExit): void {
-    const ok = isSynthetic(exit.msr) && writeSyntheticMsr(this, exit.msr, exit.valueLo, exit.valueHi)
+    const msr = exit.msr >>> 0
+    const ok = isSynthetic(msr)
+      ? writeSyntheticMsr(this, msr, exit.valueLo >>> 0, exit.valueHi >>> 0)
+      : msr === IA32_APIC_BASE_MSR && this.apic.writeBaseMsr(exit.valueLo >>> 0, exit.valueHi >>> 0)
     if (ok) this.cpu.completeMsrWrite()
     else this.cpu.injectException(GP_VECTOR, 0)
+  }
+
+  /** A read or write of the APIC page: the hypervisor's own MMIO, completed without the root. */
+  private emulateApicAccess(exit: VmExit): void {
+    // Counted as a MemoryAccess exit in the VP counters, with no intercept message for the root.
+    this.apic.mmioAccesses++
+    if (exit.isWrite) {
+      this.apic.writeMmio(exit.gpa >>> 0, exit.size, exit.value >>> 0)
+      this.cpu.completeMemoryWrite()
+    } else {
+      this.cpu.completeMemoryRead(this.apic.readMmio(exit.gpa >>> 0, exit.size))
+    }
   }
 
   // ---- intercept messages for the root ----

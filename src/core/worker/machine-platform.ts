@@ -1,4 +1,5 @@
 import type {InterruptController} from '../cpu/api.js'
+import type {IoApicDelivery} from '../devices/emulated/io-apic.js'
 
 /**
  * What the worker needs of the virtual motherboard and its devices: the port
@@ -10,7 +11,10 @@ export interface MachinePlatform {
   writePort(port: number, size: number, value: number): void
   readMmio(gpa: number, size: number): number
   writeMmio(gpa: number, size: number, value: number): void
+  /** The legacy INTR source (the PIC pair), attached to the local APIC's LINT0; null on Generation 2. */
   readonly interruptController: InterruptController | null
+  /** A local APIC ended a level-triggered vector: the I/O APIC (Generation 2) clears its remote IRR. */
+  endOfInterrupt?(vector: number): void
   /** Bytes typed at the console (COM1). */
   sendConsoleInput(bytes: Uint8Array): void
   reset(): void
@@ -32,4 +36,6 @@ export interface PlatformEvents {
   interruptRaised(): void
   /** The A20 gate (i8042 output port, port 0x92) changed. */
   a20Change(enabled: boolean): void
+  /** Generation 2's I/O APIC sends an interrupt to the local APICs. */
+  apicInterrupt?(delivery: IoApicDelivery): void
 }

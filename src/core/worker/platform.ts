@@ -25,6 +25,7 @@ export function createMachinePlatform(
     onA20Change: (enabled) => events.a20Change(enabled),
     a20Enabled: options.a20Enabled,
     onInterruptRequest: () => events.interruptRaised(),
+    onApicInterrupt: (delivery) => events.apicInterrupt?.(delivery),
   }
   return vm.generation === 1 ? createGen1Platform(platformOptions) : createGen2Platform(platformOptions)
 }

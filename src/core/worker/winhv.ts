@@ -1,6 +1,7 @@
 import {
-  HV_CALL, HV_PRIVILEGE_HIGH as H, HV_STATUS, type Hypervisor, type Partition, type PartitionOptions,
+  HV_CALL, HV_PRIVILEGE_HIGH as H, HV_STATUS, PAGE_SIZE, type Hypervisor, type Partition, type PartitionOptions,
 } from '../hypervisor/index.js'
+import type {VmbusPartitionLink} from '../vmbus/partition-link.js'
 
 /** Intercepts the root may install on a child (HV_INTERCEPT_TYPE). */
 export const HV_INTERCEPT_TYPE = {X64_IO_PORT: 0, X64_MSR: 1, X64_CPUID: 2, X64_EXCEPTION: 3} as const
@@ -59,6 +60,47 @@ export class WinHv {
     })
   }
 
+  /**
+   * HvAssertVirtualInterrupt: a fixed interrupt into the child's local APICs,
+   * as an I/O APIC redirection entry delivers it. `level` marks it level-
+   * triggered (its EOI is reported through Partition.onEndOfInterrupt);
+   * `destination` is an APIC ID (default 0, the boot VP; 0xFF all), or a
+   * logical destination with `logical`. INVALID_PARAMETER for vectors below 16.
+   */
+  assertVirtualInterrupt(
+    partitionId: number,
+    vector: number,
+    options: {level?: boolean; destination?: number; logical?: boolean} = {},
+  ): number {
+    return this.onPartition(HV_CALL.AssertVirtualInterrupt, H.CpuManagement, partitionId, (partition) =>
+      partition.assertVirtualInterrupt({vector, ...options}),
+    )
+  }
+
+  /**
+   * HvPostMessageDirect: put a message into SINT `sint`'s slot of VP `vp`'s
+   * SynIC message page, or queue it behind the occupant. SUCCESS,
+   * INSUFFICIENT_BUFFERS (queue full), INVALID_SYNIC_STATE (SynIC or SIMP
+   * disabled, SINT masked), INVALID_VP_INDEX, INVALID_PARAMETER (type 0,
+   * payload over 240 bytes, SINT out of range).
+   */
+  postMessage(partitionId: number, vp: number, sint: number, messageType: number, payload: Uint8Array): number {
+    return this.onPartition(HV_CALL.PostMessageDirect, H.PostMessages, partitionId, (partition) =>
+      partition.postMessage(vp, sint, messageType, payload),
+    )
+  }
+
+  /**
+   * HvSignalEventDirect: set event flag `flag` (0-2047) of SINT `sint` in VP
+   * `vp`'s SIEF page, interrupting only on a 0 -> 1 change. SUCCESS,
+   * INVALID_SYNIC_STATE (SynIC or SIEFP disabled), INVALID_VP_INDEX, INVALID_PARAMETER.
+   */
+  signalEvent(partitionId: number, vp: number, sint: number, flag: number): number {
+    return this.onPartition(HV_CALL.SignalEventDirect, H.SignalEvents, partitionId, (partition) =>
+      partition.signalEvent(vp, sint, flag),
+    )
+  }
+
   getPartitionId(): {status: number; partitionId: number} {
     return {status: this.enter(HV_CALL.GetPartitionId, H.AccessPartitionId), partitionId: this.hypervisor.root.id}
   }
@@ -74,6 +116,31 @@ export class WinHv {
   private enter(code: number, privilege: number): number {
     this.calls.set(code, (this.calls.get(code) ?? 0) + 1)
     return (this.hypervisor.root.privileges.high & privilege) !== 0 ? HV_STATUS.SUCCESS : HV_STATUS.ACCESS_DENIED
+  }
+}
+
+/**
+ * What the root's VMBus server uses of a child partition (see
+ * src/core/vmbus/partition-link.ts): WinHv's direct PostMessage and
+ * SignalEvent into its SynIC, its connection table, and guest memory.
+ */
+export function createVmbusPartitionLink(winhv: WinHv, partition: Partition): VmbusPartitionLink {
+  const memory = partition.memory
+  return {
+    memory: {
+      view: (gpa, length) => memory.view(gpa, length),
+      wrote: (gpa, length) => {
+        if (length <= 0) return
+        const offset = memory.offsetOf(gpa, length)
+        if (offset < 0) return
+        memory.ramWritten.fill(1, Math.floor(offset / PAGE_SIZE), Math.floor((offset + length - 1) / PAGE_SIZE) + 1)
+        for (const vp of partition.vps) vp.cpu.invalidateCode(gpa, length)
+      },
+    },
+    postMessage: (vp, sint, messageType, payload) => winhv.postMessage(partition.id, vp, sint, messageType, payload),
+    signalEvent: (vp, sint, flag) => winhv.signalEvent(partition.id, vp, sint, flag),
+    connect: (connectionId, port) => partition.connections.connect(connectionId, port),
+    disconnect: (connectionId) => partition.connections.disconnect(connectionId),
   }
 }
 

@@ -116,10 +116,10 @@ describe('an enlightened guest on the hypervisor', () => {
     expect(posted).toEqual([{type: 1, payload: 'ping'}])
     expect(signalled).toEqual([3])
     expect(r[25]).toBe(0) // VP_INDEX
-    expect(r.slice(27, 30)).toEqual([GP, GP, GP]) // TIME_REF_COUNT write, SIMP, unknown MSR
+    expect(r.slice(27, 30)).toEqual([GP, GP, GP]) // TIME_REF_COUNT write, SVERSION write, unknown MSR
     expect(r[30]).toBe(0xcafef00d) // IN answered by the root
     expect(r[31]).toBe(0x5a5a5a5a) // MMIO read answered by the root
-    expect(log.mmioWrites).toEqual([{gpa: 0xfee00030, value: 0xabcd0123}])
+    expect(log.mmioWrites).toEqual([{gpa: 0xfed00030, value: 0xabcd0123}])
     expect(r.slice(32)).toEqual([0x22222222, UD, 0xd0d0d0d0])
     expect(partition.hypercallPage).toBeNull()
 

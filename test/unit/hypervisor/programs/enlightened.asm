@@ -11,7 +11,7 @@ org 0x100000
 %define HCPAGE      0x200000        ; where the guest asks for the hypercall page
 %define INPAGE      0x201000
 %define OUTPAGE     0x202000
-%define MMIO        0xfee00030      ; a GPA that is not RAM
+%define MMIO        0xfed00030      ; a GPA that is not RAM (nor the local APIC's page)
 
 %macro REPORT 1
     mov eax, %1
@@ -199,8 +199,10 @@ start:
     wrmsr
     END_TRY
     TRY
-    mov ecx, 0x40000083             ; SIMP: not offered to this partition: #GP
-    rdmsr
+    mov ecx, 0x40000081             ; SVERSION is read-only: #GP
+    xor eax, eax
+    xor edx, edx
+    wrmsr
     END_TRY
     TRY
     mov ecx, 0x12345678             ; an MSR nobody implements: #GP
