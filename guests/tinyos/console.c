@@ -38,13 +38,21 @@ int kprintf(const char *fmt, ...)
 /* Waits for the next received byte with the CPU halted in between. */
 static int console_getc(void)
 {
+    int idle = 0;
     for (;;) {
         int c;
         cpu_cli();
         c = serial_getc();
         if (c >= 0) {
+            if (idle)
+                timer_idle(0);
             cpu_sti();
             return c;
+        }
+        /* Nothing to do until a key arrives: let the tick slow down. */
+        if (!idle && timer_idle) {
+            timer_idle(1);
+            idle = 1;
         }
         cpu_sti_hlt();
     }

@@ -68,6 +68,9 @@ void pic_eoi(unsigned irq);
 void pit_init(void);
 uint32_t timer_ticks(void);
 void timer_sleep(uint32_t ticks);   /* halts between ticks */
+/* Slow the tick while idle (1) or restore it (0), interrupts disabled. A
+ * weak symbol: a kernel without it keeps its tick. */
+void timer_idle(int idle) __attribute__((weak));
 
 /* syscall.c: int 0x80 from ring 3. */
 #define SYSCALL_VECTOR 0x80

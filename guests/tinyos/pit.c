@@ -1,27 +1,78 @@
-/* The 8254 PIT: channel 0 as a 100 Hz rate generator on IRQ 0. */
+/* The 8254 PIT: channel 0 as a rate generator on IRQ 0, the tick behind
+ * `uptime` and timer_sleep().
+ *
+ * While the console waits for input with nothing else to do, the tick slows
+ * to the PIT's slowest rate (a divisor of 65536, 18.2 Hz), as a tickless
+ * kernel stops its tick when idle: a halted guest that takes 100 interrupts a
+ * second costs its host 100 wake-ups a second. Time stays exact because it is
+ * counted in PIT input clocks, not in interrupts: each interrupt adds the
+ * period that just ended, and leaving the slow tick early adds the part of the
+ * period that had run, read from the counter. */
 #include "io.h"
 #include "kernel.h"
 
-#define PIT_CH0     0x40
-#define PIT_CMD     0x43
+#define PIT_CH0      0x40
+#define PIT_CMD      0x43
 #define PIT_INPUT_HZ 1193182u
+#define CMD_CH0_MODE2 0x34      /* channel 0, lobyte/hibyte, mode 2, binary */
+#define CMD_CH0_LATCH 0x00      /* counter latch for channel 0 */
+#define TICK_DIVISOR ((PIT_INPUT_HZ + TIMER_HZ / 2) / TIMER_HZ)   /* 11932 */
+#define IDLE_DIVISOR 65536u     /* written as 0 */
 
-static volatile uint32_t ticks;
+static volatile uint32_t ticks;         /* TIMER_HZ ticks since boot */
+static volatile uint32_t pending_clocks; /* PIT input clocks not yet a whole tick */
+static volatile uint32_t divisor;       /* the current period, in PIT input clocks */
+
+static void add_clocks(uint32_t clocks)
+{
+    pending_clocks += clocks;
+    while (pending_clocks >= TICK_DIVISOR) {
+        pending_clocks -= TICK_DIVISOR;
+        ticks++;
+    }
+}
 
 static void timer_irq(void)
 {
-    ticks++;
+    add_clocks(divisor);
+}
+
+static void program(uint32_t period)
+{
+    divisor = period;
+    outb(PIT_CMD, CMD_CH0_MODE2);
+    outb(PIT_CH0, (uint8_t)period);          /* 65536 is written as 0 */
+    outb(PIT_CH0, (uint8_t)(period >> 8));
+}
+
+/* Input clocks of the current period that have already run. */
+static uint32_t elapsed_in_period(void)
+{
+    uint32_t count;
+    outb(PIT_CMD, CMD_CH0_LATCH);
+    count = inb(PIT_CH0);
+    count |= (uint32_t)inb(PIT_CH0) << 8;
+    if (count == 0)
+        count = 65536;
+    return count <= divisor ? divisor - count : 0;
 }
 
 void pit_init(void)
 {
-    uint32_t divisor = (PIT_INPUT_HZ + TIMER_HZ / 2) / TIMER_HZ;   /* 11932 */
-
-    outb(PIT_CMD, 0x34);            /* channel 0, lobyte/hibyte, mode 2, binary */
-    outb(PIT_CH0, (uint8_t)divisor);
-    outb(PIT_CH0, (uint8_t)(divisor >> 8));
+    program(TICK_DIVISOR);
     irq_set_handler(0, timer_irq);
     pic_unmask(0);
+}
+
+/* Called with interrupts disabled. Reprogramming restarts the count, so the
+ * part of the period that ran is counted first. */
+void timer_idle(int idle)
+{
+    uint32_t want = idle ? IDLE_DIVISOR : TICK_DIVISOR;
+    if (divisor == want)
+        return;
+    add_clocks(elapsed_in_period());
+    program(want);
 }
 
 uint32_t timer_ticks(void)
