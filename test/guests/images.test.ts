@@ -41,7 +41,7 @@ function findHeader(image: Buffer): Header | null {
   return null
 }
 
-describe.each(['tinyos', 'exit42', 'counter'])('guests/images/%s.bin', (name) => {
+describe.each(['tinyos', 'tinyos-hv', 'tinyos-hv-win', 'exit42', 'counter'])('guests/images/%s.bin', (name) => {
   const image = readFileSync(path.join(imagesDir, `${name}.bin`))
   const h = findHeader(image)
 
@@ -75,6 +75,28 @@ describe('guests/images/tinyos.bin contents', () => {
   it('carries the boot banner and the prompt', () => {
     expect(image).toContain("(hv guest) - type 'help'")
     expect(image).toContain('tinyos> ')
+  })
+
+  it('carries no build path or compiler identification', () => {
+    expect(image).not.toMatch(/\/work\/|\/home\/|\/tmp\/|GCC:|\.c\b/)
+  })
+})
+
+describe.each([
+  ['tinyos-hv', 'tinyos'],
+  ['tinyos-hv-win', 'Windows 10 (tinyos-hv-win)'],
+])('guests/images/%s.bin contents', (name, osName) => {
+  const image = readFileSync(path.join(imagesDir, `${name}.bin`)).toString('latin1')
+
+  it('carries its banner (the name filled in at run time), the prompt and the VMBus line tests wait for', () => {
+    expect(image).toContain("%s 0.1 (hv guest, enlightened) - type 'help'\n")
+    expect(image).toContain(`${name}\0`)
+    expect(image).toContain('tinyos> ')
+    expect(image).toContain('vmbus: connected, version %s, %d channels open\n')
+  })
+
+  it('reports its own flavour as the KVP OSName', () => {
+    expect(image).toContain(`\0${osName}\0`)
   })
 
   it('carries no build path or compiler identification', () => {
