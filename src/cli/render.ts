@@ -91,13 +91,16 @@ export function formatValue(value: unknown): string {
   return String(value)
 }
 
-/** TimeSpan's default text form: [d.]hh:mm:ss. */
+/** TimeSpan's default text form: [d.]hh:mm:ss[.fffffff]. */
 export function formatTimeSpan(seconds: number): string {
-  const whole = Math.max(0, Math.floor(seconds))
+  // .NET TimeSpan counts 100 ns ticks and shows seven fractional digits when there are any.
+  const ticks = Math.max(0, Math.floor(seconds * 1e7))
+  const whole = Math.floor(ticks / 1e7)
+  const fraction = ticks % 1e7
   const days = Math.floor(whole / 86400)
   const two = (n: number) => String(n).padStart(2, '0')
   const clock = `${two(Math.floor((whole % 86400) / 3600))}:${two(Math.floor((whole % 3600) / 60))}:${two(whole % 60)}`
-  return days ? `${days}.${clock}` : clock
+  return `${days ? `${days}.` : ''}${clock}${fraction ? `.${String(fraction).padStart(7, '0')}` : ''}`
 }
 
 /** DateTime as PowerShell shows it in en-US: 11/23/2026 7:12:11 PM. */

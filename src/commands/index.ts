@@ -25,8 +25,31 @@ import StartVm from './start-vm.js'
 import StopVm from './stop-vm.js'
 import SuspendVm from './suspend-vm.js'
 import WaitVm from './wait-vm.js'
+// VMBus and the integration services.
+import DisableVmIntegrationService from './disable-vmintegrationservice.js'
+import EnableVmIntegrationService from './enable-vmintegrationservice.js'
+import GetVmBus from './get-vmbus.js'
+import GetVmIntegrationService from './get-vmintegrationservice.js'
+import GetVmKvp from './get-vmkvp.js'
+import RemoveVmKvp from './remove-vmkvp.js'
+import SetVmKvp from './set-vmkvp.js'
+// Checkpoints, export and import.
+import CheckpointVm from './checkpoint-vm.js'
+import ExportVm from './export-vm.js'
+import GetVmCheckpoint from './get-vmcheckpoint.js'
+import ImportVm from './import-vm.js'
+import RemoveVmCheckpoint from './remove-vmcheckpoint.js'
+import RenameVmCheckpoint from './rename-vmcheckpoint.js'
+import RestoreVmCheckpoint from './restore-vmcheckpoint.js'
 
 export const COMMANDS = {
+  'disable-vmintegrationservice': DisableVmIntegrationService,
+  'enable-vmintegrationservice': EnableVmIntegrationService,
+  'get-vmbus': GetVmBus,
+  'get-vmintegrationservice': GetVmIntegrationService,
+  'get-vmkvp': GetVmKvp,
+  'remove-vmkvp': RemoveVmKvp,
+  'set-vmkvp': SetVmKvp,
   'connect-vm': ConnectVm,
   'get-vm': GetVm,
   'get-vmconsole': GetVmConsole,
@@ -49,4 +72,12 @@ export const COMMANDS = {
   'stop-vm': StopVm,
   'suspend-vm': SuspendVm,
   'wait-vm': WaitVm,
+  // Checkpoints, export and import (the *-vmsnapshot spellings are the commands' aliases).
+  'checkpoint-vm': CheckpointVm,
+  'export-vm': ExportVm,
+  'get-vmcheckpoint': GetVmCheckpoint,
+  'import-vm': ImportVm,
+  'remove-vmcheckpoint': RemoveVmCheckpoint,
+  'rename-vmcheckpoint': RenameVmCheckpoint,
+  'restore-vmcheckpoint': RestoreVmCheckpoint,
 }

@@ -37,6 +37,8 @@ export default class WaitVm extends HvCommand {
         const [current] = await this.vmms.getVms({ids: [vm.id]})
         const live = (await this.vmms.lifecycle.status([current])).get(vm.id)
         if (condition === 'Reboot' && live && live.resets > resetsAtStart) break
+        // Hyper-V's wait for heartbeat ends at the first OK heartbeat (OkApplicationsUnknown, ...Healthy, ...Critical).
+        if (condition === 'Heartbeat' && live?.heartbeat?.startsWith('Ok')) break
         if (!current.worker) throw new InvalidStateError(`The virtual machine '${vm.name}' stopped while waiting for ${condition}.`)
         if (Date.now() >= deadline) {
           throw new TimeoutError(

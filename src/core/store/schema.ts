@@ -4,7 +4,7 @@
  * cmdlets' PascalCase property names.
  */
 
-export const SCHEMA_VERSION = 2
+export const SCHEMA_VERSION = 3
 
 export const VM_STATES = [
   'Off', 'Running', 'Paused', 'Saved', 'Starting', 'Stopping', 'Saving', 'Pausing', 'Resuming', 'Reset', 'Other',
@@ -113,6 +113,64 @@ export interface VmRecord {
   worker: WorkerRecord | null
   savedState: SavedStateRecord | null
   lastStop: StopRecord | null
+  /**
+   * Integration services switched on or off by name (Get-VMIntegrationService's
+   * Enabled); a service not named here has its default (all on but Guest
+   * Service Interface).
+   */
+  integrationServices: Record<string, boolean>
+  /** The checkpoint the VM's current state derives from (Hyper-V's ParentCheckpointId), or null. */
+  parentCheckpointId: string | null
+  /** Its name, kept in step with renames so listing VMs needs no lookup. */
+  parentCheckpointName: string | null
+}
+
+/** The kinds of checkpoint a VM can hold (Get-VMSnapshot's SnapshotType). */
+export const SNAPSHOT_TYPES = ['Standard', 'Production'] as const
+export type SnapshotType = (typeof SNAPSHOT_TYPES)[number]
+
+/** The part of a VM's configuration a checkpoint keeps and applying it restores. */
+export interface CheckpointConfiguration {
+  generation: 1 | 2
+  version: string
+  notes: string
+  processor: ProcessorSettings
+  memory: MemorySettings
+  bootSource: BootSource | null
+  timeMode: TimeMode
+  tripleFaultAction: TripleFaultAction
+}
+
+/**
+ * Memory, processor and device state of a Standard checkpoint: a capture file
+ * (JSON: machine state and the page table's chunk list) under the VM's
+ * checkpoint folder, whose pages live in the VM's content-addressed pack files.
+ */
+export interface CheckpointCaptureRecord {
+  /** File name relative to `<vm.path>/<VMId>/checkpoints/`. */
+  file: string
+  bytes: number
+  sha256: string
+  ramBytes: number
+  /** Non-zero guest pages the checkpoint holds (most shared with other checkpoints). */
+  pages: number
+  /** Bytes this checkpoint added to disk when it was taken. */
+  addedBytes: number
+}
+
+export interface CheckpointRecord {
+  id: string
+  vmId: string
+  name: string
+  snapshotType: SnapshotType
+  creationTime: string
+  parentCheckpointId: string | null
+  /** Taken by AutomaticCheckpointsEnabled at start (IsAutomaticCheckpoint). */
+  automatic: boolean
+  /** The state the VM returns to when the checkpoint is applied: Saved with a capture, else Off. */
+  state: 'Off' | 'Saved'
+  configuration: CheckpointConfiguration
+  capture: CheckpointCaptureRecord | null
 }
 
 /** Settings of the emulated host. Absent fields take the defaults in vmms/host.ts. */
@@ -143,12 +201,14 @@ export interface StoreDocument {
   schemaVersion: number
   host: HostSettings
   vms: VmRecord[]
+  /** Every VM's checkpoints, in creation order. */
+  checkpoints: CheckpointRecord[]
   events: EventRecord[]
   nextEventId: number
 }
 
 export function emptyDocument(): StoreDocument {
-  return {schemaVersion: SCHEMA_VERSION, host: {}, vms: [], events: [], nextEventId: 1}
+  return {schemaVersion: SCHEMA_VERSION, host: {}, vms: [], checkpoints: [], events: [], nextEventId: 1}
 }
 
 /**
@@ -172,6 +232,20 @@ export const MIGRATIONS: Record<number, (doc: Record<string, unknown>) => Record
       ...vm,
     })),
   }),
+  // Version 3 added checkpoints: the tree in the document, and each VM's place in it.
+  2: (doc) => ({
+    ...doc,
+    schemaVersion: 3,
+    checkpoints: [],
+    vms: (doc.vms as Record<string, unknown>[]).map((vm) => ({
+      checkpointType: 'Production',
+      automaticCheckpointsEnabled: true,
+      parentCheckpointId: null,
+      parentCheckpointName: null,
+      integrationServices: {},
+      ...vm,
+    })),
+  }),
 }
 
 /** A structural check, enough to refuse a document that is JSON but not ours. */
@@ -183,6 +257,7 @@ export function describeShapeProblem(doc: unknown): string | null {
   if (d.schemaVersion === SCHEMA_VERSION) {
     if (!Array.isArray(d.vms)) return '"vms" is not an array'
     if (!Array.isArray(d.events)) return '"events" is not an array'
+    if (!Array.isArray(d.checkpoints)) return '"checkpoints" is not an array'
     if (typeof d.host !== 'object' || d.host === null) return '"host" is not an object'
   }
   return null

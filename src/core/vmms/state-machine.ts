@@ -8,6 +8,7 @@ import type {VmRecord, VmState} from '../store/schema.js'
  */
 export type VmOperation =
   | 'start' | 'stop' | 'turn-off' | 'save' | 'pause' | 'resume' | 'restart' | 'remove' | 'reconfigure-hardware'
+  | 'checkpoint' | 'apply-checkpoint' | 'export'
 
 interface OperationRule {
   from: readonly VmState[]
@@ -26,6 +27,9 @@ const RULES: Record<VmOperation, OperationRule> = {
   restart: {from: ['Running'], target: null, verb: 'restart'},
   remove: {from: ['Off', 'OffCritical', 'Saved', 'SavedCritical'], target: null, verb: 'be deleted'},
   'reconfigure-hardware': {from: ['Off', 'OffCritical'], target: null, verb: 'be reconfigured'},
+  checkpoint: {from: ['Off', 'OffCritical', 'Saved', 'SavedCritical', 'Running', 'Paused'], target: null, verb: 'create a checkpoint'},
+  'apply-checkpoint': {from: ['Off', 'OffCritical', 'Saved', 'SavedCritical'], target: null, verb: 'apply the checkpoint'},
+  export: {from: ['Off', 'OffCritical', 'Saved', 'SavedCritical'], target: null, verb: 'be exported'},
 }
 
 export type TransitionCheck = {allowed: true} | {allowed: false; alreadyThere: true}

@@ -6,6 +6,7 @@ import type {StoreDocument, VmRecord, VmState} from '../store/schema.js'
 import type {Store} from '../store/store.js'
 import {controlRequest} from '../worker/control-client.js'
 import type {StopReport, WorkerStatus} from '../worker/control-protocol.js'
+import {takeAutomaticCheckpoint} from './checkpoints/automatic.js'
 import {logEvent} from './event-log.js'
 import {checkTransition, type VmOperation} from './state-machine.js'
 import {spawnWorker} from './worker-process.js'
@@ -29,6 +30,8 @@ export class VmLifecycle {
   constructor(private readonly store: Store) {}
 
   async start(id: string): Promise<LifecycleResult> {
+    // AutomaticCheckpointsEnabled: a VM without checkpoints gets one as it starts.
+    const automaticWarning = await takeAutomaticCheckpoint(this.store, await this.get(id))
     const {vm, check} = await this.transition(id, 'start', (vm) => (vm.state === 'Paused' ? null : 'Starting'))
     if (check.alreadyThere) return {vm, warning: `The virtual machine '${vm.name}' is already in the specified state.`}
     if (vm.state === 'Paused') return {vm: await this.resume(id).then((r) => r.vm)}
@@ -47,7 +50,7 @@ export class VmLifecycle {
       })
       throw error
     }
-    return {vm: await this.get(id)}
+    return {vm: await this.get(id), warning: automaticWarning}
   }
 
   async turnOff(id: string): Promise<LifecycleResult> {

@@ -9,6 +9,9 @@ import type {
 } from '../store/schema.js'
 import {Store} from '../store/store.js'
 import {validateBootSource} from './boot-source.js'
+import {CheckpointService} from './checkpoints/checkpoint-service.js'
+import {checkpointDirectory} from './checkpoints/files.js'
+import {ExportImportService} from './export-import/export-import-service.js'
 import {logEvent} from './event-log.js'
 import {DEFAULT_VM_VERSION, resolveHost, SUPPORTED_VM_VERSIONS, type ResolvedHost} from './host.js'
 import {checkTransition} from './state-machine.js'
@@ -16,6 +19,7 @@ import {
   MB, validateGeneration, validateMacAddress, validateMemory, validateProcessor, validateRange, validateVmName,
 } from './validation.js'
 import {VmLifecycle} from './vm-lifecycle.js'
+import {GuestServices} from './guest-services.js'
 import {selectVms, type VmSelector} from './vm-selection.js'
 import {nameMatches} from './wildcard.js'
 
@@ -82,9 +86,18 @@ const DEFAULT_MEMORY_MAXIMUM = 1024 * 1024 * MB
 export class Vmms {
   /** Starting, stopping, saving and pausing VMs: the side that talks to worker processes. */
   readonly lifecycle: VmLifecycle
+  /** Integration services: settings, status, key-value exchange. */
+  readonly guestServices: GuestServices
+  /** Checkpoint-VM and the VMSnapshot cmdlets. */
+  readonly checkpoints: CheckpointService
+  /** Export-VM and Import-VM. */
+  readonly transfer: ExportImportService
 
   constructor(readonly store: Store) {
     this.lifecycle = new VmLifecycle(store)
+    this.guestServices = new GuestServices(store)
+    this.checkpoints = new CheckpointService(store)
+    this.transfer = new ExportImportService(store)
   }
 
   static open(home: string = resolveHvHome()): Vmms {
@@ -140,13 +153,17 @@ export class Vmms {
         automaticStopAction: 'Save',
         automaticStartDelay: 0,
         checkpointType: 'Production',
-        automaticCheckpointsEnabled: false,
+        // Hyper-V's default for new VMs (see checkpoints/automatic.ts for what it does).
+        automaticCheckpointsEnabled: true,
         bootSource: options.bootSource ?? null,
         timeMode: options.timeMode ?? 'Host',
         tripleFaultAction: 'Reset',
         worker: null,
         savedState: null,
         lastStop: null,
+        parentCheckpointId: null,
+        parentCheckpointName: null,
+        integrationServices: {},
       }
       doc.vms.push(vm)
       logEvent(doc, vm, `Virtual machine '${name}' was created (Generation ${generation}, ${memory.startup / MB} MB, version ${version}${vm.bootSource ? `, boots ${describeBootSource(vm.bootSource)}` : ''}).`)
@@ -243,14 +260,19 @@ export class Vmms {
   }
 
   async removeVm(selector: VmSelector): Promise<VmRecord[]> {
-    return this.store.update((doc) => {
+    const removed = await this.store.update((doc) => {
       const targets = selectVms(doc.vms, selector)
       for (const vm of targets) checkTransition(vm, 'remove')
       const ids = new Set(targets.map((vm) => vm.id))
       doc.vms = doc.vms.filter((vm) => !ids.has(vm.id))
+      // Its checkpoints go with it, as with Remove-VM.
+      doc.checkpoints = doc.checkpoints.filter((c) => !ids.has(c.vmId))
       for (const vm of targets) logEvent(doc, vm, `Virtual machine '${vm.name}' was deleted.`)
       return targets
     })
+    const {rm} = await import('node:fs/promises')
+    for (const vm of removed) await rm(checkpointDirectory(vm), {recursive: true, force: true}).catch(() => {})
+    return removed
   }
 
   async setProcessor(selector: VmSelector, changes: ProcessorChanges): Promise<VmRecord[]> {

@@ -1,5 +1,8 @@
 import type {ErrorKind} from '../errors.js'
+import type {IntegrationServiceRow} from '../devices/synthetic/index.js'
 import type {StopRecord} from '../store/schema.js'
+import type {VmbusStatistics} from '../vmbus/index.js'
+import type {CheckpointPlan} from '../vmms/checkpoints/take.js'
 
 /**
  * The VM worker's control channel: newline-delimited JSON over a local socket.
@@ -11,8 +14,16 @@ export type ControlRequest =
   | {id: number; op: 'pause'}
   | {id: number; op: 'resume'}
   | {id: number; op: 'save'}
+  /** Take a checkpoint of the running VM; answers with the registered CheckpointRecord. */
+  | {id: number; op: 'checkpoint'; plan: CheckpointPlan}
   | {id: number; op: 'turn-off'}
   | {id: number; op: 'shutdown'; force: boolean}
+  /** Offer (enabled) or rescind an integration service's channel on the running VM. */
+  | {id: number; op: 'integration-service'; name: string; enabled: boolean}
+  | {id: number; op: 'kvp-set'; key: string; value: string}
+  | {id: number; op: 'kvp-delete'; key: string}
+  /** The guest's key-value pools, by pool number (0 External: what the host wrote; 1 Guest; 2 Auto). */
+  | {id: number; op: 'kvp-read'; pools: number[]}
   | {id: number; op: 'reset'}
   /** Resolves when the VM has powered off (guest power-off, turn-off, save, crash), with why. */
   | {id: number; op: 'wait-for-stop'}
@@ -41,6 +52,12 @@ export interface WorkerStatus {
   instructions: number
   /** Resets since the worker started (guest reboots, triple faults, restart-vm). */
   resets: number
+  /** Heartbeat as get-vm shows it: NoContact, OkApplicationsUnknown, LostCommunication, ... */
+  heartbeat: string
+  integrationServices: IntegrationServiceRow[]
+  integrationServicesState: string | null
+  /** get-vmbus: the negotiated version and every channel with its traffic. */
+  vmbus: VmbusStatistics
   counters: Record<string, unknown>
 }
 

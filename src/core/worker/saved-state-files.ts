@@ -72,6 +72,17 @@ export async function readSavedState(
   ram: Uint8Array,
   written?: Uint8Array,
 ): Promise<SavedStateDocument> {
+  const {document, memory} = await loadSavedState(record, vmId)
+  readSparseMemory(memory, ram, written)
+  return document
+}
+
+/**
+ * The saved state's files, checked (sizes, sums, format, version, owner) but
+ * not applied: the state document, and the sparse memory file whose pages
+ * `forEachSavedPage` visits. Checkpoints of a Saved VM read it this way.
+ */
+export async function loadSavedState(record: SavedStateRecord, vmId: string): Promise<{document: SavedStateDocument; memory: Buffer}> {
   const stateBytes = await readFile(record.stateFile).catch(() => {
     throw new Error(`the saved state file ${record.stateFile} is missing`)
   })
@@ -95,8 +106,29 @@ export async function readSavedState(
   if (memory.length !== record.memoryBytes || sha256([memory]) !== record.memorySha256) {
     throw new Error(`the saved memory file ${record.memoryFile} is corrupt (its checksum does not match)`)
   }
-  readSparseMemory(memory, ram, written)
-  return document
+  return {document, memory}
+}
+
+/** RAM bytes recorded in a sparse memory file, and each stored page in order. */
+export function forEachSavedPage(file: Buffer, visit: (pageIndex: number, page: Uint8Array) => void): number {
+  const ramBytes = checkSparseHeader(file)
+  const count = file.readUInt32LE(24)
+  const pageCount = ramBytes / PAGE
+  for (let i = 0, at = HEADER_BYTES; i < count; i++, at += PAGE + 4) {
+    const index = file.readUInt32LE(at)
+    if (index >= pageCount) throw new Error('the saved memory file names a page outside memory')
+    visit(index, file.subarray(at + 4, at + 4 + PAGE))
+  }
+  return ramBytes
+}
+
+function checkSparseHeader(file: Buffer): number {
+  if (file.length < HEADER_BYTES || file.toString('latin1', 0, 8) !== MEMORY_MAGIC) throw new Error('the saved memory file has no hv header')
+  if (file.readUInt32LE(8) > MEMORY_FORMAT_VERSION) throw new Error('the saved memory file was written by a newer hv')
+  if (file.readUInt32LE(12) !== PAGE) throw new Error('the saved memory file uses another page size')
+  const count = file.readUInt32LE(24)
+  if (file.length !== HEADER_BYTES + count * (PAGE + 4)) throw new Error('the saved memory file is truncated')
+  return Number(file.readBigUInt64LE(16))
 }
 
 export async function removeSavedState(record: SavedStateRecord | null): Promise<void> {
@@ -126,12 +158,8 @@ async function writeSparseMemory(path: string, ram: Uint8Array, written?: Uint8A
 }
 
 function readSparseMemory(file: Buffer, ram: Uint8Array, written?: Uint8Array): void {
-  if (file.length < HEADER_BYTES || file.toString('latin1', 0, 8) !== MEMORY_MAGIC) throw new Error('the saved memory file has no hv header')
-  if (file.readUInt32LE(8) > MEMORY_FORMAT_VERSION) throw new Error('the saved memory file was written by a newer hv')
-  if (file.readUInt32LE(12) !== PAGE) throw new Error('the saved memory file uses another page size')
-  if (Number(file.readBigUInt64LE(16)) !== ram.byteLength) throw new Error('the saved memory is not the size of this VM\'s memory')
+  if (checkSparseHeader(file) !== ram.byteLength) throw new Error('the saved memory is not the size of this VM\'s memory')
   const count = file.readUInt32LE(24)
-  if (file.length !== HEADER_BYTES + count * (PAGE + 4)) throw new Error('the saved memory file is truncated')
   // `ram` is fresh, hence zero: only the saved pages are written.
   const pageCount = ram.byteLength / PAGE
   for (let i = 0, at = HEADER_BYTES; i < count; i++, at += PAGE + 4) {

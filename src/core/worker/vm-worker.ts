@@ -10,6 +10,8 @@ import {
 } from '../hypervisor/index.js'
 import type {EventLevel, SavedStateRecord, VmRecord, VmState} from '../store/schema.js'
 import type {Store} from '../store/store.js'
+import {removeAutomaticCheckpoints} from '../vmms/checkpoints/automatic.js'
+import {takeCheckpoint, type CheckpointPlan} from '../vmms/checkpoints/take.js'
 import {logEvent} from '../vmms/event-log.js'
 import {vmDirectory, vmFiles} from '../vmms/vm-files.js'
 import {applyMemoryLayout, type MemoryLayout} from './boot/memory-layout.js'
@@ -20,24 +22,34 @@ import type {ControlRequest, StopReport, WorkerStatus} from './control-protocol.
 import {startControlServer, STREAMING} from './control-server.js'
 import {GuestClock} from './guest-clock.js'
 import type {MachinePlatform, PlatformEvents} from './machine-platform.js'
-import {clearRam} from './memory-pages.js'
+import {clearRam, forEachNonZeroPage, PAGE_SIZE} from './memory-pages.js'
 import {createMachinePlatform} from './platform.js'
 import {readSavedState, removeSavedState, writeSavedState} from './saved-state-files.js'
 import {Vid, type VidPartition} from './vid.js'
+import {VmbusStack, type VmbusStackSavedState} from './vmbus-stack.js'
 
 /** Instructions per VP run between looks at timers and the event loop. */
 const SLICE_INSTRUCTIONS = 200_000
 /** Wall time the loop runs before letting the event loop serve the control channel. */
 const LOOP_BUDGET_MS = 15
 /**
- * An idle guest (halted, waiting for its timer) is woken at most this often in
- * Host time mode; the timer interrupts that fell due meanwhile are delivered one
- * after another on waking. Each one still arrives, with its count right, but
- * late: it is the host's sleep that is saved, which is what makes idle VMs cheap.
- * Input and control requests wake the VM at once.
+ * Idle coalescing, in Host time mode. A halted guest whose last wake-ups did
+ * nothing but take timer interrupts (no console output, no port I/O beyond
+ * acknowledging the interrupt controller) is idle, and its next timer wake-up
+ * may come late by a slack that doubles with every quiet wake-up, from the
+ * first to the most. The interrupts that fell due meanwhile are then delivered
+ * one after another: each arrives, with its count right, but late. It is the
+ * host's wake-ups that are saved, which is what makes idle VMs cheap (each
+ * costs the host far more than the guest's few instructions). Anything else
+ * the guest does ends the slack at once, so a guest that polls a device
+ * between short sleeps keeps its timer precision; input and control requests
+ * wake the VM at once.
  */
-const IDLE_WAKE_INTERVAL_MS = 40
-const MACHINE_STATE_VERSION = 1
+const IDLE_SLACK_FIRST_MS = 10
+const IDLE_SLACK_MOST_MS = 250
+/** Ports an idle guest's timer interrupt touches: the PICs' command ports (EOI). */
+const QUIET_PORTS = new Set([0x20, 0xa0])
+const MACHINE_STATE_VERSION = 2
 
 /** A firmware ROM or kernel that will be (re)loaded at every boot. */
 type BootImage = {kind: 'multiboot'; image: Uint8Array; fileName: string; commandLine?: string} | {kind: 'firmware'; image: Uint8Array; fileName: string}
@@ -46,6 +58,8 @@ interface MachineSavedState {
   version: number
   partition: PartitionSavedState
   platform: unknown
+  /** The VMBus server, its channels and the integration services' state (version 2 on). */
+  vmbus: VmbusStackSavedState
   clockNs: number
 }
 
@@ -62,6 +76,8 @@ export class VmWorker {
   private readonly vid: VidPartition
   private readonly vp: VirtualProcessor
   private readonly platform: MachinePlatform
+  /** VMBus and the integration services: the synthetic side of the machine. */
+  private readonly vmbus: VmbusStack
   private readonly clock: GuestClock
   private readonly console: ConsoleLog
   private readonly layout: MemoryLayout
@@ -71,13 +87,21 @@ export class VmWorker {
   private scheduled: NodeJS.Timeout | NodeJS.Immediate | null = null
   private pendingStop: StopReport | null = null
   private pendingReset = false
+  /** The host asked the guest to shut down: its power-off is then a shutdown. */
+  private shutdownRequested = false
   private resets = 0
   /** How often the run loop woke and how long it ran: what the VM costs the host. */
   private readonly loopStats = {wakeups: 0, busyMs: 0}
+  /** Whether the guest did more than take timer interrupts since the loop last slept, and the slack it earned. */
+  private guestActive = true
+  private idleSlackMs = 0
   private lastResetEvent = 0
   private unloggedResets = 0
   private readonly stopWaiters: Array<(report: StopReport) => void> = []
   private storeQueue: Promise<unknown> = Promise.resolve()
+  /** Checkpoints run one at a time; while one is captured the VP does not run. */
+  private checkpointQueue: Promise<unknown> = Promise.resolve()
+  private checkpointHold = 0
   private cpuSample = {wall: performance.now(), cpu: process.cpuUsage()}
   /** Root hypercalls made through WinHv, by call code. */
   private readonly rootHypercalls: Map<number, number>
@@ -108,8 +132,14 @@ export class VmWorker {
     this.vp = this.vid.createVp()
     instructions = () => this.vp.instructions
     const events: PlatformEvents = {
-      consoleOutput: (byte) => this.console.push(byte),
-      powerOff: () => this.requestStop({reason: 'guest-power-off', exitStatus: 0, message: 'The guest powered the virtual machine off.'}),
+      consoleOutput: (byte) => {
+        this.guestActive = true
+        this.console.push(byte)
+      },
+      powerOff: () =>
+        this.requestStop(this.shutdownRequested
+          ? {reason: 'shut-down', exitStatus: 0, message: 'The guest shut down as the host asked.'}
+          : {reason: 'guest-power-off', exitStatus: 0, message: 'The guest powered the virtual machine off.'}),
       debugExit: (status) => this.requestStop({reason: 'debug-exit', exitStatus: status, message: `The guest wrote ${status} to the test-exit port.`}),
       resetRequest: () => {
         this.pendingReset = true
@@ -117,10 +147,20 @@ export class VmWorker {
       },
       interruptRaised: () => this.kick(),
       a20Change: (enabled) => this.vp.cpu.setA20(enabled),
+      // Generation 2's I/O APIC reaches the local APICs through the hypervisor, as HvAssertVirtualInterrupt.
+      apicInterrupt: ({vector, level, destination, logical}) =>
+        void vid.winhv.assertVirtualInterrupt(this.vid.id, vector, {level, destination, logical}),
     }
     // A Multiboot loader hands over with A20 enabled; firmware starts from a PC's power-on state.
     this.platform = createMachinePlatform(vm, this.clock, events, {a20Enabled: this.bootImage.kind === 'multiboot'})
-    this.vp.setInterruptController(this.platform.interruptController)
+    // The VP's interrupt controller is its local APIC; the PIC (Generation 1) is its ExtINT source.
+    this.vp.setExternalInterruptSource(this.platform.interruptController)
+    this.vid.partition.onInterruptPending(() => this.kick())
+    this.vid.partition.onEndOfInterrupt((vector) => this.platform.endOfInterrupt?.(vector))
+    this.vmbus = new VmbusStack({
+      vmId: vm.id, winhv: vid.winhv, partition: this.vid.partition, clock: this.clock, timeMode: vm.timeMode,
+      enabled: vm.integrationServices,
+    })
     mkdirSync(vmDirectory(vm), {recursive: true})
     this.console = new ConsoleLog(vmFiles.console(vm), vm.savedState === null)
   }
@@ -174,6 +214,7 @@ export class VmWorker {
   private resetMachine(why: string, level: EventLevel = 'Information'): void {
     this.resets++
     this.vid.partition.reset()
+    this.vmbus.reset()
     clearRam(this.vid.memory.ram.subarray(0, this.vid.memory.ramBytes), this.vid.memory.ramWritten)
     this.vp.cpu.invalidateCode(0, 0xffffffff)
     this.platform.reset()
@@ -207,7 +248,7 @@ export class VmWorker {
 
   private loop(): void {
     this.scheduled = null
-    if (this.state !== 'running') return
+    if (this.state !== 'running' || this.checkpointHold > 0) return
     const started = performance.now()
     this.loopStats.wakeups++
     try {
@@ -215,6 +256,7 @@ export class VmWorker {
         this.clock.runDue(1)
         const next = this.clock.nextDeadline()
         const budget = next === null ? SLICE_INSTRUCTIONS : Math.min(SLICE_INSTRUCTIONS, this.clock.instructionsUntil(next))
+        this.vmbus.pump()
         const message = this.vid.runVp(this.vp, budget)
         if (message) this.handleIntercept(message)
         if (this.pendingReset) {
@@ -223,7 +265,7 @@ export class VmWorker {
         }
         if (this.vid.partition.resetRequested) this.resetMachine('the guest wrote the reset MSR')
         if (this.pendingStop) return void this.stop(this.pendingStop)
-        if (this.vp.halted && !this.platform.interruptController?.hasInterrupt()) {
+        if (this.vp.halted && !this.vp.interruptPending) {
           const due = this.clock.nextDeadline()
           if (due !== null && due <= this.clock.nowNs()) continue // catching up on late timers
           this.console.flush()
@@ -249,13 +291,18 @@ export class VmWorker {
       this.clock.advanceTo(next)
       this.schedule(Math.min(Math.max(skippedMs, 0), 100))
     } else {
-      this.schedule(Math.max(IDLE_WAKE_INTERVAL_MS, (next - this.clock.nowNs()) / 1e6))
+      if (this.guestActive) this.idleSlackMs = 0
+      else this.idleSlackMs = Math.min(IDLE_SLACK_MOST_MS, Math.max(IDLE_SLACK_FIRST_MS, this.idleSlackMs * 2))
+      this.guestActive = false
+      const untilDeadlineMs = (next - this.clock.nowNs()) / 1e6
+      this.schedule(Math.max(untilDeadlineMs, this.idleSlackMs))
     }
   }
 
   private handleIntercept(m: InterceptMessage): void {
     switch (m.type) {
       case HV_MESSAGE.X64_IO_PORT_INTERCEPT:
+        if (!QUIET_PORTS.has(m.portNumber)) this.guestActive = true
         if (m.interceptAccessType === HV_INTERCEPT_ACCESS.WRITE) {
           this.platform.writePort(m.portNumber, m.accessSize, m.rax)
           this.vp.completeIoWrite()
@@ -304,13 +351,25 @@ export class VmWorker {
         return this.stop({reason: 'turned-off', exitStatus: 0, message: 'The virtual machine was turned off.'})
       case 'save':
         return this.save()
+      case 'checkpoint':
+        return this.checkpoint(request.plan)
       case 'reset':
         this.resetMachine('reset from the host')
         return null
       case 'shutdown':
-        throw new InvalidStateError(
-          `The virtual machine '${this.vm.name}' could not be shut down: no shutdown integration service is running in the guest. Use --turn-off to turn it off or --save to save it.`,
-        )
+        await this.vmbus.shutdown(this.vm.name, {restart: false, force: request.force})
+        this.shutdownRequested = true
+        return null
+      case 'integration-service':
+        this.vmbus.setEnabled(request.name, request.enabled)
+        this.kick()
+        return null
+      case 'kvp-set':
+        return this.vmbus.kvpSet(request.key, request.value)
+      case 'kvp-delete':
+        return this.vmbus.kvpDelete(request.key)
+      case 'kvp-read':
+        return this.vmbus.kvpRead(request.pools)
       case 'wait-for-stop':
         return new Promise<StopReport>((resolve) => this.stopWaiters.push(resolve))
       case 'attach':
@@ -333,6 +392,7 @@ export class VmWorker {
       memoryAssigned: this.vm.memory.startup,
       instructions: this.vp.instructions,
       resets: this.resets,
+      ...this.vmbus.status(this.state === 'running'),
       counters: {
         vp: this.vp.counters.snapshot(),
         platform: this.platform.counters(),
@@ -364,20 +424,69 @@ export class VmWorker {
     return null
   }
 
-  private async save(): Promise<null> {
-    this.halt()
-    this.state = 'stopping'
-    this.console.flush()
-    const machine: MachineSavedState = {
+  /**
+   * The machine's whole state but memory: processor and partition, platform
+   * devices, guest time. Save and checkpoint both capture through here, so
+   * whatever is added to it is in both.
+   */
+  private captureMachine(): MachineSavedState {
+    return {
       version: MACHINE_STATE_VERSION,
       partition: this.vid.partition.saveState(),
       platform: this.platform.saveState(),
+      vmbus: this.vmbus.saveState(),
       clockNs: this.clock.nowNs(),
     }
+  }
+
+  private async save(): Promise<null> {
+    await this.checkpointQueue
+    this.halt()
+    this.state = 'stopping'
+    this.console.flush()
+    const machine = this.captureMachine()
     const memory = this.vid.memory
     const record = await writeSavedState(vmFiles.savedState(this.vm), this.vm.id, memory.ram.subarray(0, memory.ramBytes), machine, memory.ramWritten)
     await this.finish({reason: 'saved', exitStatus: 0, message: 'The virtual machine was saved.'}, 'Saved', record)
     return null
+  }
+
+  /**
+   * A checkpoint of the running (or paused) VM: the VP stops between slices,
+   * the machine is captured as save() captures it and its memory handed to the
+   * checkpoint page store, and the guest goes on where it was.
+   */
+  private checkpoint(plan: CheckpointPlan): Promise<unknown> {
+    const run = async () => {
+      if (this.state === 'stopping') throw new InvalidStateError(`'${this.vm.name}' failed to create a checkpoint: the virtual machine is stopping.`)
+      this.checkpointHold++
+      this.halt()
+      try {
+        this.console.flush()
+        const machine = this.captureMachine()
+        const memory = this.vid.memory
+        const ram = memory.ram.subarray(0, memory.ramBytes)
+        const consoleBytes = (() => {
+          try {
+            return readFileSync(vmFiles.console(this.vm))
+          } catch {
+            return Buffer.alloc(0)
+          }
+        })()
+        return await takeCheckpoint(this.store, this.vm, plan, () => ({
+          ramBytes: memory.ramBytes,
+          machine,
+          console: consoleBytes,
+          forEachPage: (visit) => forEachNonZeroPage(ram, (i) => visit(i, ram.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE)), memory.ramWritten),
+        }), undefined, 'vmwp')
+      } finally {
+        this.checkpointHold--
+        if (this.checkpointHold === 0 && this.state === 'running') this.schedule(0)
+      }
+    }
+    const next = this.checkpointQueue.then(run)
+    this.checkpointQueue = next.catch(() => {})
+    return next
   }
 
   private async restore(record: SavedStateRecord): Promise<void> {
@@ -389,6 +498,7 @@ export class VmWorker {
     this.vid.partition.restoreState(machine.partition)
     this.vp.cpu.invalidateCode(0, 0xffffffff)
     this.platform.restoreState(machine.platform)
+    this.vmbus.restoreState(machine.vmbus)
   }
 
   private attach(socket: Socket): typeof STREAMING {
@@ -408,6 +518,7 @@ export class VmWorker {
           const {input} = JSON.parse(line) as {input?: string}
           if (typeof input === 'string') {
             this.platform.sendConsoleInput(Buffer.from(input, 'base64'))
+            this.guestActive = true
             this.kick()
           }
         } catch {
@@ -433,6 +544,10 @@ export class VmWorker {
   private async finish(report: StopReport, state: VmState, saved: SavedStateRecord | null): Promise<void> {
     this.console.close()
     const level: EventLevel = report.reason === 'crashed' ? 'Error' : report.reason === 'triple-fault' ? 'Warning' : 'Information'
+    if (['guest-power-off', 'shut-down', 'debug-exit'].includes(report.reason)) {
+      // A clean shutdown: the automatic checkpoint taken at start is no longer wanted.
+      await removeAutomaticCheckpoints(this.store, this.vm.id).catch(() => {})
+    }
     await this.persist((vm) => {
       vm.state = state
       vm.status = report.reason === 'crashed' ? report.message.split('\n')[0] : 'Operating normally'

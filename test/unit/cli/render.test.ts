@@ -49,6 +49,7 @@ describe('value formatting', () => {
     expect(formatTimeSpan(0)).toBe('00:00:00')
     expect(formatTimeSpan(3725)).toBe('01:02:05')
     expect(formatTimeSpan(90061)).toBe('1.01:01:01')
+    expect(formatTimeSpan(12.25)).toBe('00:00:12.2500000')
   })
 
   it('formats booleans, nulls and arrays like PowerShell', () => {

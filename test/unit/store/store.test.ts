@@ -101,9 +101,21 @@ describe('Store', () => {
     const doc = await store.read()
     expect(doc.vms[0]).toEqual({
       id: 'x', name: 'old', bootSource: null, timeMode: 'Host', tripleFaultAction: 'Reset', worker: null, savedState: null,
-      lastStop: null,
+      lastStop: null, checkpointType: 'Production', automaticCheckpointsEnabled: true, parentCheckpointId: null,
+      parentCheckpointName: null,
+      integrationServices: {},
     })
     expect(doc.nextEventId).toBe(3)
+  })
+
+  it('migrates a schema 2 document: an empty checkpoint tree, VMs keep their checkpoint settings and gain a parent', async () => {
+    const store = new Store(home)
+    const vm = {id: 'y', name: 'two', checkpointType: 'Standard', automaticCheckpointsEnabled: false, bootSource: null}
+    writeFileSync(store.file, JSON.stringify({schemaVersion: 2, host: {}, vms: [vm], events: [], nextEventId: 1}))
+    const doc = await store.read()
+    expect(doc.schemaVersion).toBe(3)
+    expect(doc.checkpoints).toEqual([])
+    expect(doc.vms[0]).toEqual({...vm, parentCheckpointId: null, parentCheckpointName: null, integrationServices: {}})
   })
 
   it('serialises concurrent updates from one process: none is lost', async () => {
