@@ -6,32 +6,15 @@
 //  4. restore-vmcheckpoint of the first (the VM turned off first) and start-vm from it;
 //  5. remove-vmcheckpoint of all but one: bytes reclaimed.
 // Baseline measured in the same run: `node -e 0` start-up, and save-vm of the same VM.
-import {execFileSync, spawnSync} from 'node:child_process'
-import {mkdtempSync, readdirSync, readFileSync, rmSync, statSync} from 'node:fs'
-import {tmpdir} from 'node:os'
-import {dirname, join} from 'node:path'
-import {fileURLToPath} from 'node:url'
+import {execFileSync} from 'node:child_process'
+import {readdirSync, readFileSync, statSync} from 'node:fs'
+import {join} from 'node:path'
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..')
-const hvBin = join(root, 'bin', 'run.js')
-const home = mkdtempSync(join(tmpdir(), 'hv-bench-checkpoint-'))
-const env = {...process.env, HV_HOME: home, NO_COLOR: '1'}
-const kernels = join(root, 'test', 'e2e', 'kernels')
+import {benchHv, kernels, median, sleep, timed} from './harness.js'
+
+const {hv, json, close} = benchHv('hv-bench-checkpoint-')
 const runs = Number(process.env.BENCH_RUNS ?? 5)
 
-const hv = (...args) => {
-  const result = spawnSync(process.execPath, [hvBin, ...args], {env, encoding: 'utf8'})
-  if (result.status !== 0) throw new Error(`hv ${args.join(' ')} failed (${result.status}): ${result.stderr}`)
-  return result.stdout
-}
-const json = (...args) => JSON.parse(hv(...args, '--json'))
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
-const timed = (fn) => {
-  const started = process.hrtime.bigint()
-  fn()
-  return Number(process.hrtime.bigint() - started) / 1e6
-}
 const MiB = (bytes) => `${(bytes / 1024 / 1024).toFixed(2)} MiB`
 const dirBytes = (dir) => {
   try {
@@ -93,8 +76,5 @@ try {
   console.log(`start-vm from the restored checkpoint            median ${median(starts).toFixed(0)} ms  (console intact: ${consoleText.includes('touched')})`)
   console.log(`remove-vmcheckpoint of ${names.length} (keeping 'first')         ${removeTime.toFixed(0)} ms, on disk ${MiB(ten)} -> ${MiB(afterRemove)}`)
 } finally {
-  try {
-    for (const vm of json('get-vm')) if (vm.WorkerProcessId) process.kill(vm.WorkerProcessId, 'SIGKILL')
-  } catch {}
-  rmSync(home, {recursive: true, force: true})
+  close() // no worker left running
 }

@@ -5,31 +5,13 @@
 //  3. host CPU used by 10 idle running VMs over 10 seconds.
 // Baselines measured in the same run: `node -e 0` start-up, and for the
 // idle figure, one busy VM.
-import {execFileSync, spawnSync} from 'node:child_process'
-import {mkdtempSync, readFileSync, rmSync, statSync} from 'node:fs'
-import {tmpdir} from 'node:os'
-import {dirname, join} from 'node:path'
-import {fileURLToPath} from 'node:url'
+import {execFileSync} from 'node:child_process'
+import {readFileSync, statSync} from 'node:fs'
+import {join} from 'node:path'
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..')
-const hvBin = join(root, 'bin', 'run.js')
-const home = mkdtempSync(join(tmpdir(), 'hv-bench-vm-'))
-const env = {...process.env, HV_HOME: home, NO_COLOR: '1'}
-const kernels = join(root, 'test', 'e2e', 'kernels')
+import {benchHv, kernels, median, root, sleep, timed} from './harness.js'
 
-const hv = (...args) => {
-  const result = spawnSync(process.execPath, [hvBin, ...args], {env, encoding: 'utf8'})
-  if (result.status !== 0) throw new Error(`hv ${args.join(' ')} failed (${result.status}): ${result.stderr}`)
-  return result.stdout
-}
-const json = (...args) => JSON.parse(hv(...args, '--json'))
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
-const timed = (fn) => {
-  const started = process.hrtime.bigint()
-  fn()
-  return Number(process.hrtime.bigint() - started) / 1e6
-}
+const {home, hv, json, close} = benchHv('hv-bench-vm-')
 
 /** CPU seconds (user + system) a process has used, from /proc. */
 function cpuSeconds(pid) {
@@ -113,9 +95,5 @@ try {
   await saveAndRestore(Number(process.env.BENCH_RUNS ?? 5))
   await idleCost(10, Number(process.env.BENCH_IDLE_SECONDS ?? 10))
 } finally {
-  // Leave no worker running.
-  try {
-    for (const vm of json('get-vm')) if (vm.WorkerProcessId) process.kill(vm.WorkerProcessId, 'SIGKILL')
-  } catch {}
-  rmSync(home, {recursive: true, force: true})
+  close() // no worker left running
 }

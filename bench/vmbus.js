@@ -7,26 +7,11 @@
 // from `get-vm --json`. The guest's own timer costs exits too, so every window
 // subtracts the rate of a baseline window measured on the same VM with the
 // Heartbeat service disabled and nothing typed, per second of guest time (the VM runs in Deterministic time mode).
-import {spawnSync} from 'node:child_process'
-import {mkdtempSync, rmSync} from 'node:fs'
-import {tmpdir} from 'node:os'
-import {dirname, join} from 'node:path'
-import {fileURLToPath} from 'node:url'
+import {benchHv, sleep} from './harness.js'
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..')
-const hvBin = join(root, 'bin', 'run.js')
-const home = mkdtempSync(join(tmpdir(), 'hv-bench-vmbus-'))
-const env = {...process.env, HV_HOME: home, NO_COLOR: '1'}
+const {hv, hvWithInput, json, close} = benchHv('hv-bench-vmbus-')
 const WINDOW_MS = Number(process.env.BENCH_WINDOW_MS ?? 8000)
 const TYPED_BYTES = Number(process.env.BENCH_TYPED_BYTES ?? 120)
-
-const hv = (args, input) => {
-  const result = spawnSync(process.execPath, [hvBin, ...args], {env, encoding: 'utf8', input})
-  if (result.status !== 0) throw new Error(`hv ${args.join(' ')} failed (${result.status}): ${result.stderr}`)
-  return result.stdout
-}
-const json = (...args) => JSON.parse(hv([...args, '--json']))
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Exits, guest uptime and the Heartbeat channel's traffic, now. */
 function sample(vm) {
@@ -57,12 +42,12 @@ const delta = (a, b) => ({
 
 try {
   // Deterministic time: the guest's timer costs exactly the same exits in every guest second, so the baseline subtracts exactly.
-  hv(['new-vm', 'bus', '--guest', 'tinyos-hv', '-Generation', '2', '-MemoryStartupBytes', '64MB', '--time-mode', 'Deterministic'])
-  hv(['start-vm', 'bus'])
-  hv(['wait-vm', 'bus', '--for', 'Heartbeat', '--timeout', '20'])
+  hv('new-vm', 'bus', '--guest', 'tinyos-hv', '-Generation', '2', '-MemoryStartupBytes', '64MB', '--time-mode', 'Deterministic')
+  hv('start-vm', 'bus')
+  hv('wait-vm', 'bus', '--for', 'Heartbeat', '--timeout', '20')
 
   // Baseline: the guest's own timer and idle loop, no heartbeat, nothing typed.
-  hv(['disable-vmintegrationservice', 'bus', '--name', 'Heartbeat'])
+  hv('disable-vmintegrationservice', 'bus', '--name', 'Heartbeat')
   await sleep(500)
   let a = sample('bus')
   await sleep(WINDOW_MS)
@@ -70,8 +55,8 @@ try {
   const baseRate = base.exits / base.ms
 
   // Heartbeats over VMBus.
-  hv(['enable-vmintegrationservice', 'bus', '--name', 'Heartbeat'])
-  hv(['wait-vm', 'bus', '--for', 'Heartbeat', '--timeout', '20'])
+  hv('enable-vmintegrationservice', 'bus', '--name', 'Heartbeat')
+  hv('wait-vm', 'bus', '--for', 'Heartbeat', '--timeout', '20')
   a = sample('bus')
   await sleep(WINDOW_MS)
   const beats = delta(a, sample('bus'))
@@ -79,10 +64,10 @@ try {
   const bytesEachWay = (beats.bytesToHost + beats.bytesToGuest) / 2 / beats.roundTrips
 
   // The same kind of work through the emulated UART: bytes typed on COM1 and echoed back by the shell.
-  hv(['disable-vmintegrationservice', 'bus', '--name', 'Heartbeat'])
+  hv('disable-vmintegrationservice', 'bus', '--name', 'Heartbeat')
   await sleep(300)
   a = sample('bus')
-  hv(['connect-vm', 'bus'], 'x'.repeat(TYPED_BYTES))
+  hvWithInput('x'.repeat(TYPED_BYTES), 'connect-vm', 'bus')
   await sleep(300)
   const typed = delta(a, sample('bus'))
   const uartExitsPerByte = (typed.exits - baseRate * typed.ms) / TYPED_BYTES
@@ -94,8 +79,5 @@ try {
   console.log(`host exits per byte in and echoed, COM1  ${uartExitsPerByte.toFixed(1)}  (${TYPED_BYTES} bytes typed)`)
   console.log(`host exits for the same bytes, COM1      ${uartExits.toFixed(0)}  (${(uartExits / vmbusExits).toFixed(0)}x the VMBus round trip)`)
 } finally {
-  try {
-    for (const vm of json('get-vm')) if (vm.WorkerProcessId) process.kill(vm.WorkerProcessId, 'SIGKILL')
-  } catch {}
-  rmSync(home, {recursive: true, force: true})
+  close() // no worker left running
 }
