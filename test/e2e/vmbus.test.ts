@@ -104,6 +104,16 @@ describe('VMBus and the integration services with the enlightened guest', () => 
     const [bus] = await json('get-vmbus', 'e')
     expect(bus.MessagesReceived.INITIATE_CONTACT).toBe(contacts) // the guest did not reconnect: it carried on
     expect(await type('e', 'vmbus\r')).toMatch(/Heartbeat\s+relid \d+\s+conn \d+\s+open/)
+
+    // A checkpoint of the running VM keeps the conversation too: applied later, the guest carries on.
+    expect((await run('set-vm', 'e', '-CheckpointType', 'Standard')).code).toBe(0)
+    expect((await run('checkpoint-vm', 'e', 'talking')).code).toBe(0)
+    expect((await run('stop-vm', 'e', '--turn-off')).code).toBe(0)
+    expect((await run('restore-vmcheckpoint', 'e', 'talking', '--force')).code).toBe(0)
+    expect((await run('start-vm', 'e')).code).toBe(0)
+    const restored = (await channel('e', 'Heartbeat')).PacketsToHost
+    await eventually(async () => (await channel('e', 'Heartbeat')).PacketsToHost > restored + 1, 'heartbeats after applying the checkpoint')
+    expect((await json('get-vmbus', 'e'))[0].MessagesReceived.INITIATE_CONTACT).toBe(contacts)
   })
 
   it('the Windows-flavoured guest identifies itself as Windows, and the unaware guest has no shutdown service', async () => {
