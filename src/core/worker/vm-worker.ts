@@ -21,6 +21,7 @@ import {ConsoleLog} from './console-log.js'
 import type {ControlRequest, StopReport, WorkerStatus} from './control-protocol.js'
 import {startControlServer, STREAMING} from './control-server.js'
 import {GuestClock} from './guest-clock.js'
+import {IdleSlack} from './idle-slack.js'
 import type {MachinePlatform, PlatformEvents} from './machine-platform.js'
 import {clearRam, forEachNonZeroPage, PAGE_SIZE} from './memory-pages.js'
 import {createMachinePlatform} from './platform.js'
@@ -32,23 +33,6 @@ import {VmbusStack, type VmbusStackSavedState} from './vmbus-stack.js'
 const SLICE_INSTRUCTIONS = 200_000
 /** Wall time the loop runs before letting the event loop serve the control channel. */
 const LOOP_BUDGET_MS = 15
-/**
- * Idle coalescing, in Host time mode. A halted guest whose last wake-ups did
- * nothing but take timer interrupts (no console output, no port I/O beyond
- * acknowledging the interrupt controller) is idle, and its next timer wake-up
- * may come late by a slack that doubles with every quiet wake-up, from the
- * first to the most. The interrupts that fell due meanwhile are then delivered
- * one after another: each arrives, with its count right, but late. It is the
- * host's wake-ups that are saved, which is what makes idle VMs cheap (each
- * costs the host far more than the guest's few instructions). Anything else
- * the guest does ends the slack at once, so a guest that polls a device
- * between short sleeps keeps its timer precision; input and control requests
- * wake the VM at once.
- */
-const IDLE_SLACK_FIRST_MS = 10
-const IDLE_SLACK_MOST_MS = 250
-/** Ports an idle guest's timer interrupt touches: the PICs' command ports (EOI). */
-const QUIET_PORTS = new Set([0x20, 0xa0])
 const MACHINE_STATE_VERSION = 2
 
 /** A firmware ROM or kernel that will be (re)loaded at every boot. */
@@ -93,8 +77,8 @@ export class VmWorker {
   /** How often the run loop woke and how long it ran: what the VM costs the host. */
   private readonly loopStats = {wakeups: 0, busyMs: 0}
   /** Whether the guest did more than take timer interrupts since the loop last slept, and the slack it earned. */
-  private guestActive = true
-  private idleSlackMs = 0
+  /** How late an idle guest's timer wake-ups may come (Host time mode). */
+  private readonly idleSlack = new IdleSlack()
   private lastResetEvent = 0
   private unloggedResets = 0
   private readonly stopWaiters: Array<(report: StopReport) => void> = []
@@ -133,7 +117,7 @@ export class VmWorker {
     instructions = () => this.vp.instructions
     const events: PlatformEvents = {
       consoleOutput: (byte) => {
-        this.guestActive = true
+        this.idleSlack.noteActivity()
         this.console.push(byte)
       },
       powerOff: () =>
@@ -291,18 +275,14 @@ export class VmWorker {
       this.clock.advanceTo(next)
       this.schedule(Math.min(Math.max(skippedMs, 0), 100))
     } else {
-      if (this.guestActive) this.idleSlackMs = 0
-      else this.idleSlackMs = Math.min(IDLE_SLACK_MOST_MS, Math.max(IDLE_SLACK_FIRST_MS, this.idleSlackMs * 2))
-      this.guestActive = false
-      const untilDeadlineMs = (next - this.clock.nowNs()) / 1e6
-      this.schedule(Math.max(untilDeadlineMs, this.idleSlackMs))
+      this.schedule(this.idleSlack.sleepMs((next - this.clock.nowNs()) / 1e6))
     }
   }
 
   private handleIntercept(m: InterceptMessage): void {
     switch (m.type) {
       case HV_MESSAGE.X64_IO_PORT_INTERCEPT:
-        if (!QUIET_PORTS.has(m.portNumber)) this.guestActive = true
+        this.idleSlack.notePortAccess(m.portNumber)
         if (m.interceptAccessType === HV_INTERCEPT_ACCESS.WRITE) {
           this.platform.writePort(m.portNumber, m.accessSize, m.rax)
           this.vp.completeIoWrite()
@@ -518,7 +498,7 @@ export class VmWorker {
           const {input} = JSON.parse(line) as {input?: string}
           if (typeof input === 'string') {
             this.platform.sendConsoleInput(Buffer.from(input, 'base64'))
-            this.guestActive = true
+            this.idleSlack.noteActivity()
             this.kick()
           }
         } catch {
