@@ -21,7 +21,6 @@ const common = {
   target: 'node20',
   minifySyntax: true,
   minifyWhitespace: true,
-  keepNames: true,
   sourcemap: 'linked',
   logLevel: 'warning',
   // Both bundles are CommonJS: `import.meta.url` is only read where `__dirname` is absent.
@@ -43,9 +42,6 @@ await build({
   ...common,
   entryPoints: [join(root, 'src', 'core', 'worker', 'worker-main.ts')],
   outfile: join(root, 'dist', 'worker.cjs'),
-  // keepNames wraps every closure the engine creates (timer callbacks, one per
-  // guest timer tick) in a naming call; the worker never reads function names.
-  keepNames: false,
 })
 
 execFileSync(process.execPath, [join(root, 'scripts', 'manifest.js')], {stdio: 'inherit'})
