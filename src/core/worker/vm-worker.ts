@@ -4,7 +4,6 @@ import type {Server, Socket} from 'node:net'
 import {cpus} from 'node:os'
 
 import {InvalidArgumentError, InvalidStateError} from '../errors.js'
-import {builtInGuestPath, noOperatingSystemRomPath} from '../guest-images.js'
 import {
   HV_INTERCEPT_ACCESS, HV_MESSAGE, Hypervisor, type InterceptMessage, type PartitionSavedState, type VirtualProcessor,
 } from '../hypervisor/index.js'
@@ -14,9 +13,11 @@ import {removeAutomaticCheckpoints} from '../vmms/checkpoints/automatic.js'
 import {takeCheckpoint, type CheckpointPlan} from '../vmms/checkpoints/take.js'
 import {logEvent} from '../vmms/event-log.js'
 import {vmDirectory, vmFiles} from '../vmms/vm-files.js'
+import {readBootImage, type BootImage} from './boot/boot-image.js'
 import {applyMemoryLayout, type MemoryLayout} from './boot/memory-layout.js'
 import {firmwareRomBytes, loadFirmware} from './boot/firmware.js'
 import {loadMultiboot} from './boot/multiboot.js'
+import {attachConsole} from './console-attach.js'
 import {ConsoleLog} from './console-log.js'
 import type {ControlRequest, StopReport, WorkerStatus} from './control-protocol.js'
 import {startControlServer, STREAMING} from './control-server.js'
@@ -35,8 +36,6 @@ const SLICE_INSTRUCTIONS = 200_000
 const LOOP_BUDGET_MS = 15
 const MACHINE_STATE_VERSION = 2
 
-/** A firmware ROM or kernel that will be (re)loaded at every boot. */
-type BootImage = {kind: 'multiboot'; image: Uint8Array; fileName: string; commandLine?: string} | {kind: 'firmware'; image: Uint8Array; fileName: string}
 
 interface MachineSavedState {
   version: number
@@ -481,32 +480,13 @@ export class VmWorker {
     this.vmbus.restoreState(machine.vmbus)
   }
 
+  /** connect-vm: stream COM1 to the socket, and what is typed there to COM1. */
   private attach(socket: Socket): typeof STREAMING {
-    const unsubscribe = this.console.subscribe((bytes) => {
-      if (!socket.destroyed) socket.write(`${JSON.stringify({console: bytes.toString('base64')})}\n`)
+    attachConsole(socket, this.console, (bytes) => {
+      this.platform.sendConsoleInput(bytes)
+      this.idleSlack.noteActivity()
+      this.kick()
     })
-    socket.on('close', unsubscribe)
-    let buffered = ''
-    socket.removeAllListeners('data')
-    socket.on('data', (chunk: string) => {
-      buffered += chunk
-      let newline: number
-      while ((newline = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, newline)
-        buffered = buffered.slice(newline + 1)
-        try {
-          const {input} = JSON.parse(line) as {input?: string}
-          if (typeof input === 'string') {
-            this.platform.sendConsoleInput(Buffer.from(input, 'base64'))
-            this.idleSlack.noteActivity()
-            this.kick()
-          }
-        } catch {
-          socket.destroy()
-        }
-      }
-    })
-    socket.write(`${JSON.stringify({attached: true})}\n`)
     return STREAMING
   }
 
@@ -569,28 +549,5 @@ export class VmWorker {
     )
     this.storeQueue = next.catch(() => {})
     return next
-  }
-}
-
-function readBootImage(vm: VmRecord): BootImage {
-  const source = vm.bootSource
-  const read = (path: string, what: string) => {
-    try {
-      return new Uint8Array(readFileSync(path))
-    } catch (error) {
-      throw new InvalidArgumentError(`The ${what} '${path}' cannot be read (${(error as NodeJS.ErrnoException).code ?? error}).`)
-    }
-  }
-  if (source === null) return {kind: 'firmware', image: read(noOperatingSystemRomPath(), 'firmware'), fileName: 'no-os.rom'}
-  switch (source.kind) {
-    case 'guest': {
-      const path = builtInGuestPath(source.name)
-      if (!path) throw new InvalidArgumentError(`There is no built-in guest named '${source.name}'.`)
-      return {kind: 'multiboot', image: read(path, 'built-in guest'), fileName: source.name}
-    }
-    case 'kernel':
-      return {kind: 'multiboot', image: read(source.path, 'boot kernel'), fileName: source.path, commandLine: source.commandLine}
-    case 'firmware':
-      return {kind: 'firmware', image: read(source.path, 'firmware image'), fileName: source.path}
   }
 }

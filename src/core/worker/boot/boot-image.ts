@@ -1,0 +1,38 @@
+import {readFileSync} from 'node:fs'
+
+import {InvalidArgumentError} from '../../errors.js'
+import {builtInGuestPath, noOperatingSystemRomPath} from '../../guest-images.js'
+import type {VmRecord} from '../../store/schema.js'
+
+/** A firmware ROM or kernel that will be (re)loaded at every boot. */
+export type BootImage =
+  | {kind: 'multiboot'; image: Uint8Array; fileName: string; commandLine?: string}
+  | {kind: 'firmware'; image: Uint8Array; fileName: string}
+
+/**
+ * What a VM boots, read once when its worker starts: a built-in guest or a
+ * kernel (Multiboot), a firmware ROM, or, with nothing configured, the
+ * firmware that says no operating system was loaded.
+ */
+export function readBootImage(vm: VmRecord): BootImage {
+  const source = vm.bootSource
+  const read = (path: string, what: string) => {
+    try {
+      return new Uint8Array(readFileSync(path))
+    } catch (error) {
+      throw new InvalidArgumentError(`The ${what} '${path}' cannot be read (${(error as NodeJS.ErrnoException).code ?? error}).`)
+    }
+  }
+  if (source === null) return {kind: 'firmware', image: read(noOperatingSystemRomPath(), 'firmware'), fileName: 'no-os.rom'}
+  switch (source.kind) {
+    case 'guest': {
+      const path = builtInGuestPath(source.name)
+      if (!path) throw new InvalidArgumentError(`There is no built-in guest named '${source.name}'.`)
+      return {kind: 'multiboot', image: read(path, 'built-in guest'), fileName: source.name}
+    }
+    case 'kernel':
+      return {kind: 'multiboot', image: read(source.path, 'boot kernel'), fileName: source.path, commandLine: source.commandLine}
+    case 'firmware':
+      return {kind: 'firmware', image: read(source.path, 'firmware image'), fileName: source.path}
+  }
+}
