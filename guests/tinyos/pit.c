@@ -18,10 +18,13 @@
 #define CMD_CH0_LATCH 0x00      /* counter latch for channel 0 */
 #define TICK_DIVISOR ((PIT_INPUT_HZ + TIMER_HZ / 2) / TIMER_HZ)   /* 11932 */
 #define IDLE_DIVISOR 65536u     /* written as 0 */
+#define PIC1_CMD     0x20
+#define OCW3_READ_IRR 0x0A
 
 static volatile uint32_t ticks;         /* TIMER_HZ ticks since boot */
 static volatile uint32_t pending_clocks; /* PIT input clocks not yet a whole tick */
 static volatile uint32_t divisor;       /* the current period, in PIT input clocks */
+static volatile int counted_ahead;      /* the next interrupt's period was counted already */
 
 static void add_clocks(uint32_t clocks)
 {
@@ -34,7 +37,18 @@ static void add_clocks(uint32_t clocks)
 
 static void timer_irq(void)
 {
+    if (counted_ahead) {
+        counted_ahead = 0;
+        return;
+    }
     add_clocks(divisor);
+}
+
+/* IRQ 0 is waiting in the master PIC's request register. */
+static int tick_pending(void)
+{
+    outb(PIC1_CMD, OCW3_READ_IRR);
+    return inb(PIC1_CMD) & 1;
 }
 
 static void program(uint32_t period)
@@ -65,12 +79,18 @@ void pit_init(void)
 }
 
 /* Called with interrupts disabled. Reprogramming restarts the count, so the
- * part of the period that ran is counted first. */
+ * part of the period that ran is counted first; and a period that ended while
+ * interrupts were off is counted now, its interrupt (still pending) then
+ * counting nothing, since the period it would add is the new one. */
 void timer_idle(int idle)
 {
     uint32_t want = idle ? IDLE_DIVISOR : TICK_DIVISOR;
     if (divisor == want)
         return;
+    if (tick_pending() && !counted_ahead) {
+        add_clocks(divisor);
+        counted_ahead = 1;
+    }
     add_clocks(elapsed_in_period());
     program(want);
 }
