@@ -1,5 +1,5 @@
 import {INTEGRATION_SERVICES, integrationServiceInfo, integrationServiceRows, type IntegrationServiceRow} from '../devices/synthetic/index.js'
-import {InvalidArgumentError, InvalidStateError} from '../errors.js'
+import {InvalidArgumentError, InvalidStateError, NotFoundError} from '../errors.js'
 import type {VmRecord} from '../store/schema.js'
 import type {Store} from '../store/store.js'
 import {controlRequest} from '../worker/control-client.js'
@@ -43,7 +43,7 @@ export class GuestServices {
     }
     const vm = await this.store.update((doc) => {
       const record = doc.vms.find((v) => v.id === vmId)
-      if (!record) throw new InvalidArgumentError(`Hyper-V was unable to find a virtual machine with ID "${vmId}".`)
+      if (!record) throw new NotFoundError(`Hyper-V was unable to find a virtual machine with ID "${vmId}".`)
       const was = record.integrationServices?.[info.name] ?? info.enabledByDefault
       record.integrationServices = {...record.integrationServices, [info.name]: enabled}
       if (was !== enabled) logEvent(doc, record, `The ${info.name} integration service of '${record.name}' was ${enabled ? 'enabled' : 'disabled'}.`)
