@@ -7,7 +7,7 @@ import {ExitReason, Reg, Seg} from './api.js'
 import {
   AC, ARITH_FLAGS, DF, DF_VECTOR, EFLAGS_FIXED, GP, ID, IF, IOPL, NP, NT, RF, TF, VIF, VIP, VM,
 } from './constants.js'
-import {checkOuterStack} from './execute/control.js'
+import {checkOuterStackKeepingCode, checkReturnCodeSegment} from './execute/control.js'
 import {adjustStack, push, readStack} from './execute/operands.js'
 import {writeFlagsAsPopf} from './execute/stack.js'
 import {materializeFlags} from './flags.js'
@@ -235,18 +235,8 @@ export function iret(cpu: CpuCore, size: number): void {
     return
   }
 
-  const errorCode = cs & 0xfffc
-  if (errorCode === 0) raise(cpu, GP, 0)
-  if (!readDescriptor(cpu, cs)) raise(cpu, GP, errorCode)
-  const access = descriptorAccess(cpu.descHi)
+  const target = checkReturnCodeSegment(cpu, cs, newEip, size)
   const rpl = cs & 3
-  const dpl = accessDpl(access)
-  if ((access & (ACC_S | ACC_CODE)) !== (ACC_S | ACC_CODE) || rpl < cpu.cpl) raise(cpu, GP, errorCode)
-  if ((access & ACC_DC) !== 0 ? dpl > rpl : dpl !== rpl) raise(cpu, GP, errorCode)
-  if ((access & ACC_PRESENT) === 0) raise(cpu, NP, errorCode)
-  const target = size === 2 ? newEip & 0xffff : newEip >>> 0
-  if (target > descriptorLimit(cpu.descLo, cpu.descHi)) raise(cpu, GP, 0)
-
   const oldCpl = cpu.cpl
   if (rpl === oldCpl) {
     adjustStack(cpu, 3 * size)
@@ -258,13 +248,7 @@ export function iret(cpu: CpuCore, size: number): void {
   }
   const newEsp = readStack(cpu, 3 * size, size)
   const newSs = readStack(cpu, 4 * size, size) & 0xffff
-  const codeLo = cpu.descLo
-  const codeHi = cpu.descHi
-  const codeAddr = cpu.descAddr
-  checkOuterStack(cpu, newSs, rpl)
-  cpu.descLo = codeLo
-  cpu.descHi = codeHi
-  cpu.descAddr = codeAddr
+  checkOuterStackKeepingCode(cpu, newSs, rpl)
   markDescriptorAccessed(cpu)
   loadCacheFromDescriptor(cpu, Seg.CS, cs)
   cpu.setCpl(rpl)

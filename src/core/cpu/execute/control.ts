@@ -240,6 +240,31 @@ export function retFar(cpu: CpuCore, i: Instr): void {
     farTransfer(cpu, selector, offset, size, false)
     return
   }
+  const target = checkReturnCodeSegment(cpu, selector, offset, size)
+  const rpl = selector & 3
+  if (rpl === cpu.cpl) {
+    adjustStack(cpu, 2 * size + release)
+    enterCodeSegment(cpu, selector, target, rpl)
+    return
+  }
+  // Return to an outer level: the caller's ESP and SS follow the parameters.
+  const newEsp = readStack(cpu, 2 * size + release, size)
+  const newSs = readStack(cpu, 3 * size + release, size) & 0xffff
+  checkOuterStackKeepingCode(cpu, newSs, rpl)
+  enterCodeSegment(cpu, selector, target, rpl)
+  loadSegment(cpu, Seg.SS, newSs)
+  cpu.regs[Reg.ESP] = size === 2 ? newEsp & 0xffff : newEsp
+  adjustStack(cpu, release)
+  nullInaccessibleSegments(cpu)
+}
+
+/**
+ * The code segment a protected-mode far return or IRET goes back to (SDM RET
+ * and IRET): a present code segment no more privileged than CPL, whose DPL
+ * equals the RPL (conforming: is at most the RPL), with the offset inside its
+ * limit. Leaves its descriptor in cpu.desc*; returns the offset at the operand size.
+ */
+export function checkReturnCodeSegment(cpu: CpuCore, selector: number, offset: number, size: number): number {
   const errorCode = selector & 0xfffc
   if (errorCode === 0) raise(cpu, GP, 0)
   if (!readDescriptor(cpu, selector)) raise(cpu, GP, errorCode)
@@ -251,27 +276,21 @@ export function retFar(cpu: CpuCore, i: Instr): void {
   if ((access & ACC_PRESENT) === 0) raise(cpu, NP, errorCode)
   const target = size === 2 ? offset & 0xffff : offset >>> 0
   if (target > descriptorLimit(cpu.descLo, cpu.descHi)) raise(cpu, GP, 0)
+  return target
+}
 
-  if (rpl === cpu.cpl) {
-    adjustStack(cpu, 2 * size + release)
-    enterCodeSegment(cpu, selector, target, rpl)
-    return
-  }
-  // Return to an outer level: the caller's ESP and SS follow the parameters.
-  const newEsp = readStack(cpu, 2 * size + release, size)
-  const newSs = readStack(cpu, 3 * size + release, size) & 0xffff
+/**
+ * checkOuterStack for a return whose code segment was checked already: the
+ * stack check reads another descriptor into cpu.desc*, so the code segment's is kept.
+ */
+export function checkOuterStackKeepingCode(cpu: CpuCore, ss: number, rpl: number): void {
   const codeLo = cpu.descLo
   const codeHi = cpu.descHi
   const codeAddr = cpu.descAddr
-  checkOuterStack(cpu, newSs, rpl)
+  checkOuterStack(cpu, ss, rpl)
   cpu.descLo = codeLo
   cpu.descHi = codeHi
   cpu.descAddr = codeAddr
-  enterCodeSegment(cpu, selector, target, rpl)
-  loadSegment(cpu, Seg.SS, newSs)
-  cpu.regs[Reg.ESP] = size === 2 ? newEsp & 0xffff : newEsp
-  adjustStack(cpu, release)
-  nullInaccessibleSegments(cpu)
 }
 
 /** The stack segment of a return to privilege `rpl` (SDM RET: "RETURN-TO-OUTER-PRIVILEGE-LEVEL"). */
