@@ -110,11 +110,6 @@ export class VirtualProcessor {
     this.apic.setExternalInterruptSource(source)
   }
 
-  /** @deprecated The old name of setExternalInterruptSource. */
-  setInterruptController(controller: InterruptController | null): void {
-    this.setExternalInterruptSource(controller)
-  }
-
   /**
    * Run for up to `budget` instructions. Returns an intercept message for the
    * root, or null when the time slice ended, the VP halted, or a reset was requested.
