@@ -1,4 +1,6 @@
-import {INTEGRATION_SERVICES, integrationServiceInfo, integrationServiceRows, type IntegrationServiceRow} from '../devices/synthetic/index.js'
+import {
+  INTEGRATION_SERVICES, integrationServiceInfo, integrationServiceRows, type IntegrationServiceInfo, type IntegrationServiceRow,
+} from '../devices/synthetic/index.js'
 import {InvalidArgumentError, InvalidStateError, NotFoundError} from '../errors.js'
 import type {VmRecord} from '../store/schema.js'
 import type {Store} from '../store/store.js'
@@ -37,10 +39,7 @@ export class GuestServices {
 
   /** Switch a service on or off; returns the VM as it is now. Unknown names are refused, naming the services. */
   async setEnabled(vmId: string, serviceName: string, enabled: boolean): Promise<VmRecord> {
-    const info = integrationServiceInfo(serviceName)
-    if (!info) {
-      throw new InvalidArgumentError(`There is no integration service named '${serviceName}'. The services are: ${INTEGRATION_SERVICES.map((s) => s.name).join(', ')}.`)
-    }
+    const info = requireIntegrationService(serviceName)
     const vm = await this.store.update((doc) => {
       const record = doc.vms.find((v) => v.id === vmId)
       if (!record) throw new NotFoundError(`Hyper-V was unable to find a virtual machine with ID "${vmId}".`)
@@ -83,6 +82,13 @@ export class GuestServices {
     }
     return vm.worker.socket
   }
+}
+
+/** The catalogue entry a service name (any case) names; an unknown name is refused, listing the services. */
+export function requireIntegrationService(name: string): IntegrationServiceInfo {
+  const info = integrationServiceInfo(name)
+  if (!info) throw new InvalidArgumentError(`There is no integration service named '${name}'. The services are: ${INTEGRATION_SERVICES.map((s) => s.name).join(', ')}.`)
+  return info
 }
 
 function checkKey(key: string): void {

@@ -1,10 +1,11 @@
 import {
-  createIntegrationServices, INTEGRATION_SERVICES, integrationServiceInfo, integrationServiceRows,
+  createIntegrationServices, integrationServiceRows,
   type IntegrationServiceName, type IntegrationServiceRow, type IntegrationServices, type KvpPoolNumber,
 } from '../devices/synthetic/index.js'
-import {InvalidArgumentError, InvalidStateError} from '../errors.js'
+import {InvalidStateError} from '../errors.js'
 import type {Partition} from '../hypervisor/index.js'
 import type {TimeMode} from '../store/schema.js'
+import {requireIntegrationService} from '../vmms/guest-services.js'
 import {VmbusServer, type VmbusStatistics} from '../vmbus/index.js'
 import type {GuestClock} from './guest-clock.js'
 import {createVmbusPartitionLink, type WinHv} from './winhv.js'
@@ -88,8 +89,7 @@ export class VmbusStack {
 
   /** enable-/disable-vmintegrationservice on a running VM: offer the channel, or rescind it. */
   setEnabled(name: string, enabled: boolean): void {
-    const info = integrationServiceInfo(name)
-    if (!info) throw new InvalidArgumentError(`There is no integration service named '${name}'. The services are: ${INTEGRATION_SERVICES.map((s) => s.name).join(', ')}.`)
+    const info = requireIntegrationService(name)
     const was = this.enabled[info.name] ?? info.enabledByDefault
     this.enabled = {...this.enabled, [info.name]: enabled}
     if (was === enabled) return
