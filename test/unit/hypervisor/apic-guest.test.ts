@@ -15,7 +15,8 @@ describe('a guest driving its local APIC', () => {
   it.skipIf(!hasNasm)('ships program images assembled from their sources (needs nasm)', () => {
     for (const name of ['apic', 'synic']) {
       const out = join(mkdtempSync(join(tmpdir(), 'hv-nasm-')), `${name}.bin`)
-      execFileSync('nasm', ['-f', 'bin', '-o', out, join(PROGRAMS, `${name}.asm`)])
+      // -i: the programs include flat-ring0.inc from their own folder.
+      execFileSync('nasm', ['-f', 'bin', '-i', `${PROGRAMS}/`, '-o', out, join(PROGRAMS, `${name}.asm`)])
       expect(Buffer.compare(readFileSync(out), readFileSync(join(PROGRAMS, `${name}.bin`))), name).toBe(0)
     }
   })
