@@ -2,10 +2,14 @@
 ; N = 1..LINES, each after a busy loop that also stirs a checksum through
 ; 64 KiB of memory, then exits with status 7. Nothing depends on time, so
 ; the console is the same on every run and across save and restore.
+; pacer.asm is this kernel again with its own LINES and SPIN, and DIGEST:
+; each line then shows a digest of the work area instead of the checksum.
 %include "common.inc"
 
-LINES equ 60
-SPIN  equ 0x60000
+%ifndef LINES
+%define LINES 60
+%define SPIN 0x60000
+%endif
 
 start:
     cli
@@ -30,7 +34,18 @@ start:
     call putdec
     mov esi, text_sum
     call puts
+%ifdef DIGEST
+    xor eax, eax                    ; a digest of the whole work area,
+    xor edx, edx                    ; so the line shows if memory differs
+.sum:
+    add eax, [work + edx*4]
+    rol eax, 3
+    inc edx
+    cmp edx, 0x4000
+    jb .sum
+%else
     mov eax, ebp
+%endif
     call putdec
     mov esi, crlf
     call puts
