@@ -420,6 +420,9 @@ export class VmWorker {
 
   private async save(): Promise<null> {
     await this.checkpointQueue
+    // A turn-off, a shutdown or another save may have ended the VM meanwhile: its
+    // console and state are closed, and there is nothing left to save.
+    if (this.state === 'stopping') throw new InvalidStateError(`The virtual machine '${this.vm.name}' could not be saved: it is already stopping.`)
     this.halt()
     this.state = 'stopping'
     this.console.flush()
