@@ -1,5 +1,5 @@
 import {link, open, readdir, readFile, rename, unlink} from 'node:fs/promises'
-import {dirname, join} from 'node:path'
+import {basename, dirname, join} from 'node:path'
 
 import type {Adapter} from 'lowdb'
 
@@ -17,6 +17,13 @@ export class AtomicJsonFile<T> implements Adapter<T> {
   constructor(
     readonly file: string,
     readonly lastGoodFile: string,
+    /**
+     * Every write happens under an inter-process lock the caller holds (the
+     * store's), so while one writes, any other temporary file of this file or
+     * its last-good copy belongs to a writer that died: it is removed whatever
+     * its PID, which the OS may since have given to another process.
+     */
+    private readonly writesAreExclusive = false,
   ) {}
 
   async read(): Promise<T | null> {
@@ -56,13 +63,19 @@ export class AtomicJsonFile<T> implements Adapter<T> {
     await this.removeOrphans()
   }
 
-  /** Temporary files of writers that were killed before their rename. */
+  /**
+   * Temporary files of writers that were killed before their rename: those of
+   * dead processes, and with exclusive writes every other one of this file's.
+   */
   private async removeOrphans(): Promise<void> {
     const folder = dirname(this.file)
+    const ours = [`${basename(this.file)}.`, `${basename(this.lastGoodFile)}.`]
     const names = await readdir(folder).catch(() => [] as string[])
     for (const name of names) {
       const pid = Number(TEMPORARY_NAME.exec(name)?.[1])
-      if (pid && pid !== process.pid && !processIsAlive(pid)) await unlink(join(folder, name)).catch(() => {})
+      if (!pid || pid === process.pid) continue
+      const orphan = (this.writesAreExclusive && ours.some((prefix) => name.startsWith(prefix))) || !processIsAlive(pid)
+      if (orphan) await unlink(join(folder, name)).catch(() => {})
     }
   }
 

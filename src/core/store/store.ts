@@ -25,7 +25,8 @@ export class Store {
     this.file = join(home, STORE_FILE)
     this.lastGoodFile = join(home, LAST_GOOD_FILE)
     this.lockFile = join(home, LOCK_FILE)
-    this.adapter = new AtomicJsonFile(this.file, this.lastGoodFile)
+    // Only update() writes, and it holds the store lock while it does.
+    this.adapter = new AtomicJsonFile(this.file, this.lastGoodFile, true)
   }
 
   /** The current document, migrated to the current schema in memory. */

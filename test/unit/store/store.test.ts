@@ -118,6 +118,19 @@ describe('Store', () => {
     expect(doc.vms[0]).toEqual({...vm, parentCheckpointId: null, parentCheckpointName: null, integrationServices: {}})
   })
 
+  it("sweeps a dead writer's temporary files even when its PID now names a live process, but not a lock contender's", async () => {
+    const store = new Store(home)
+    await store.update(() => {})
+    // Written under the store lock, so an orphan whatever process has the PID now (here: our parent, alive).
+    const orphans = [`store.json.${process.ppid}.dead1.tmp`, `store.last-good.json.${process.ppid}.dead2.tmp`]
+    // A contender for the lock writes its temporary file without holding it: alive, so kept.
+    const contender = `store.lock.${process.ppid}.live1.tmp`
+    for (const name of [...orphans, contender]) writeFileSync(join(home, name), '{}')
+    await store.update(() => {})
+    for (const name of orphans) expect(existsSync(join(home, name)), name).toBe(false)
+    expect(existsSync(join(home, contender))).toBe(true)
+  })
+
   it('serialises concurrent updates from one process: none is lost', async () => {
     const store = new Store(home)
     await Promise.all(
