@@ -38,6 +38,10 @@ export function hv(args: string[], options: HvOptions): Promise<HvResult> {
       clearTimeout(timer)
       resolve({code, signal, stdout, stderr})
     })
+    // A command that never reads its input may exit before it is written: that is EPIPE, not a failure.
+    child.stdin.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') reject(error)
+    })
     child.stdin.end(options.input ?? '')
   })
 }
