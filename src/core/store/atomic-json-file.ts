@@ -89,6 +89,10 @@ export class AtomicJsonFile<T> implements Adapter<T> {
       throw error
     }
     await rename(temp, this.lastGoodFile)
+    // When the last-good copy already is this document (a writer was killed
+    // between keeping it and its own rename), both names are links to one file
+    // and rename(2) does nothing, leaving the temporary name behind.
+    await unlink(temp).catch(() => {})
   }
 }
 

@@ -1,5 +1,5 @@
 import {spawn} from 'node:child_process'
-import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {existsSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
@@ -116,6 +116,16 @@ describe('Store', () => {
     expect(doc.schemaVersion).toBe(3)
     expect(doc.checkpoints).toEqual([])
     expect(doc.vms[0]).toEqual({...vm, parentCheckpointId: null, parentCheckpointName: null, integrationServices: {}})
+  })
+
+  it('leaves no temporary file when the last-good copy already is the current document', async () => {
+    const store = new Store(home)
+    await store.update(() => {})
+    // As after a writer killed between keeping the last-good copy and its rename: both names, one file.
+    rmSync(join(home, 'store.last-good.json'), {force: true})
+    linkSync(join(home, 'store.json'), join(home, 'store.last-good.json'))
+    await store.update(() => {})
+    expect(readdirSync(home).filter((name) => name.endsWith('.tmp'))).toEqual([])
   })
 
   it("sweeps a dead writer's temporary files even when its PID now names a live process, but not a lock contender's", async () => {
