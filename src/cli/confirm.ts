@@ -13,12 +13,15 @@ export interface ConfirmOptions {
  * appears without a terminal or with --json: the command fails instead, naming
  * the flag that would let it proceed.
  */
-export async function confirmAction(operation: string, target: string, options: ConfirmOptions): Promise<boolean> {
+export async function confirmAction(
+  operation: string,
+  target: string,
+  options: ConfirmOptions,
+  remedy = 'pass --force (or --confirm false) to proceed',
+): Promise<boolean> {
   if (options.force || options.confirm === false) return true
   if (options.json || !process.stdin.isTTY || !process.stdout.isTTY) {
-    throw new InvalidArgumentError(
-      `${operation} on "${target}" needs confirmation and no prompt can be shown here: pass --force (or --confirm false) to proceed.`,
-    )
+    throw new InvalidArgumentError(`${operation} on "${target}" needs confirmation and no prompt can be shown here: ${remedy}.`)
   }
   const {confirm} = await lazyImport<typeof import('@inquirer/prompts')>('@inquirer/prompts')
   return confirm({

@@ -1,4 +1,4 @@
-import {Flags, type Interfaces} from '@oclif/core'
+import {Args, Flags, type Interfaces} from '@oclif/core'
 
 import {resolve} from 'node:path'
 
@@ -76,22 +76,66 @@ export const passthruFlag = {
   passthru: Flags.boolean({description: 'Print the changed objects (as --format or --json select).'}),
 }
 
+const confirmFlag = boolFlag(
+  'Confirm',
+  'Ask for confirmation (true) or not (false). Without a terminal, pass --force or --confirm false.',
+  true,
+)
+
+/**
+ * ShouldProcess, which every mutating cmdlet has: -WhatIf says what would
+ * happen, -Confirm asks first (-Confirm:$false is how scripts say "never ask").
+ */
 export const whatIfFlag = {
-  whatif: Flags.boolean({description: 'Show what would happen without doing it.', aliases: ['what-if']}),
+  whatif: Flags.boolean({description: 'Show what would happen without doing it.', aliases: ['what-if', 'wi']}),
+  confirm: confirmFlag,
 }
 
+/** Destructive commands: they ask unless told not to. */
 export const confirmFlags = {
   force: Flags.boolean({description: 'Do not ask for confirmation.'}),
-  confirm: boolFlag(
-    'Confirm',
-    'Ask for confirmation (true) or not (false). Without a terminal, pass --force or --confirm false.',
-    true,
-  ),
+  confirm: confirmFlag,
 }
 
-/** Target VMs by VMId, besides names. */
-export const vmIdFlag = {
-  id: Flags.string({description: 'VMId of a virtual machine (repeatable).', multiple: true, aliases: ['vm-id']}),
+/** Target VMs by VMId, besides names; `-VM` object input is a VMId or a name (see powershell-args.ts). */
+const idFlag = Flags.string({description: 'VMId of a virtual machine (repeatable); -VM takes a VMId or a name.', multiple: true, aliases: ['vm-id']})
+export const vmIdFlag = {id: Object.assign(idFlag, {vmObjectInput: true}) as typeof idFlag}
+
+/** A VM cmdlet's -Name: the first positional, also bound as -VMName (its alias on the cmdlets). */
+export const vmNameArg = (description: string) => Object.assign(Args.string({description}), {aliases: ['VMName']})
+
+/** ActionPreference values, as -ErrorAction and -WarningAction take them. */
+export const ACTION_PREFERENCES = ['Continue', 'Ignore', 'Inquire', 'SilentlyContinue', 'Stop'] as const
+export type ActionPreference = (typeof ACTION_PREFERENCES)[number]
+
+const COMMON = 'COMMON PARAMETERS'
+const commonText = (alias: string, description: string) => Flags.string({description, aliases: [alias], helpGroup: COMMON})
+
+/**
+ * PowerShell's common parameters, which every cmdlet accepts: scripts pass
+ * them everywhere. What hv does with each is in the README (Parameters).
+ */
+export const commonParameterFlags = {
+  'error-action': Object.assign(enumFlag('ErrorAction', ACTION_PREFERENCES, 'What an error does: SilentlyContinue and Ignore print nothing and exit 0'), {
+    aliases: ['ea'], helpGroup: COMMON,
+  }),
+  'warning-action': Object.assign(enumFlag('WarningAction', ACTION_PREFERENCES, 'What a warning does: SilentlyContinue and Ignore hide it, Stop makes it an error'), {
+    aliases: ['wa'], helpGroup: COMMON,
+  }),
+  'information-action': Object.assign(enumFlag('InformationAction', ACTION_PREFERENCES, 'Accepted; hv writes no information records'), {
+    aliases: ['infa'], helpGroup: COMMON,
+  }),
+  'progress-action': Object.assign(enumFlag('ProgressAction', ACTION_PREFERENCES, 'SilentlyContinue and Ignore hide progress'), {
+    aliases: ['proga'], helpGroup: COMMON,
+  }),
+  verbose: Flags.boolean({description: 'Say on stderr (VERBOSE:) what each operation does to which target.', aliases: ['vb'], helpGroup: COMMON}),
+  debug: Flags.boolean({description: 'As --verbose, and an internal error prints its stack.', aliases: ['db'], helpGroup: COMMON}),
+  'error-variable': commonText('ev', 'Accepted and ignored: a shell has no PowerShell variables.'),
+  'warning-variable': commonText('wv', 'Accepted and ignored.'),
+  'information-variable': commonText('iv', 'Accepted and ignored.'),
+  'out-variable': commonText('ov', 'Accepted and ignored.'),
+  'pipeline-variable': commonText('pv', 'Accepted and ignored.'),
+  'out-buffer': commonText('ob', 'Accepted and ignored.'),
 }
 
 /** What a VM boots: hv's own parameters beside the cmdlet's. */

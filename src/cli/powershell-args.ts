@@ -3,8 +3,9 @@
  * becomes `--memory-startup-bytes 1GB` (parameter names compare case-insensitively
  * and without dashes, aliases included), `-Name web01` becomes the positional
  * argument it is bound to, `-Confirm:$false` becomes `--confirm=false`, and
- * `$true`/`$false` become true/false. What it does not recognise it leaves for
- * oclif, which then reports the unknown flag.
+ * `$true`/`$false` become true/false, and `-VM x` (object input, which a shell
+ * passes as a VMId or a name) becomes `--id x` or the name it is. What it does
+ * not recognise it leaves for oclif, which then reports the unknown flag.
  */
 
 export interface FlagLike {
@@ -16,12 +17,21 @@ export interface FlagLike {
    * `--confirm false`): bare means true; the next word is its value only if it is true or false.
    */
   bareMeansTrue?: boolean
+  /** The VMId flag of a command that also takes `-VM` objects: a VMId goes here, a name to the first positional. */
+  vmObjectInput?: boolean
+}
+
+export interface ArgLike {
+  /** Other names the positional parameter is bound by (`-VMName` for a cmdlet's `-Name`). */
+  aliases?: string[]
 }
 
 export interface ParameterTable {
   flags: Record<string, FlagLike>
-  args: Record<string, unknown>
+  args: Record<string, ArgLike>
 }
+
+const GUID = /^\{?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}?$/i
 
 const squash = (name: string): string => name.replace(/-/g, '').toLowerCase()
 
@@ -38,7 +48,12 @@ export function normalizeArgv(argv: readonly string[], table: ParameterTable): s
     byName.set(squash(name), name)
     for (const alias of flag.aliases ?? []) byName.set(squash(alias), name)
   }
-  const argNames = new Set(Object.keys(table.args).map(squash))
+  const argNames = new Set<string>()
+  for (const [name, arg] of Object.entries(table.args)) {
+    argNames.add(squash(name))
+    for (const alias of arg.aliases ?? []) argNames.add(squash(alias))
+  }
+  const vmIdFlag = Object.entries(table.flags).find(([, flag]) => flag.vmObjectInput)?.[0]
 
   // Values of -Name-style parameters go first, as the positionals they are bound to;
   // every other token keeps its place.
@@ -72,6 +87,19 @@ export function normalizeArgv(argv: readonly string[], table: ParameterTable): s
         rest.push(`--${flagName}`, psValue(argv[++i]))
       } else {
         rest.push(`--${flagName}`)
+      }
+      continue
+    }
+    if (vmIdFlag && key === 'vm' && !byName.has('vm')) {
+      // `-VM $vm`: a VirtualMachine object reaches hv as its VMId or its name.
+      const value = parsed.value ?? (i + 1 < argv.length ? argv[++i] : undefined)
+      if (value === undefined) {
+        rest.push(token)
+        continue
+      }
+      for (const one of value.split(',').map((v) => v.trim()).filter(Boolean)) {
+        if (GUID.test(one)) rest.push(`--${vmIdFlag}`, one.replace(/[{}]/g, ''))
+        else positionalFromNames.push(one)
       }
       continue
     }

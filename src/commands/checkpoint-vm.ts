@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {HvCommand} from '../cli/base-command.js'
-import {outputFlags, passthruFlag, vmIdFlag, whatIfFlag} from '../cli/flags.js'
+import {outputFlags, passthruFlag, vmIdFlag, vmNameArg, whatIfFlag} from '../cli/flags.js'
 import {checkpointView} from '../cli/views/vm-checkpoint.js'
 import type {CheckpointView} from '../core/vmms/checkpoints/checkpoint-service.js'
 
@@ -15,7 +15,7 @@ export default class CheckpointVm extends HvCommand {
     "<%= config.bin %> checkpoint-vm -Name demo -SnapshotName 'before update' --passthru --json",
   ]
   static args = {
-    name: Args.string({description: 'VM names (comma-separated; wildcards allowed).'}),
+    name: vmNameArg('VM names (comma-separated; wildcards allowed).'),
     snapshotName: Args.string({description: 'Name of the new checkpoint (as -SnapshotName).'}),
   }
   static flags = {

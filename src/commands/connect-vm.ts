@@ -1,7 +1,6 @@
-import {Args} from '@oclif/core'
 
 import {HvCommand} from '../cli/base-command.js'
-import {vmIdFlag} from '../cli/flags.js'
+import {vmIdFlag, vmNameArg} from '../cli/flags.js'
 import {InvalidArgumentError, InvalidStateError} from '../core/errors.js'
 import {connect} from '../core/worker/control-client.js'
 
@@ -15,7 +14,7 @@ export default class ConnectVm extends HvCommand {
   static description = `What you type goes to the guest's COM1 and what it writes appears here. Press Ctrl+] to detach: the VM keeps running.
 With input from a pipe, the input is sent and the command detaches once the guest has been quiet for a moment after the input ended.`
   static examples = ['<%= config.bin %> connect-vm demo', "printf 'uptime\\r' | <%= config.bin %> connect-vm demo"]
-  static args = {name: Args.string({description: 'The VM.'})}
+  static args = {name: vmNameArg('The VM.')}
   static flags = {...vmIdFlag}
 
   async run(): Promise<void> {

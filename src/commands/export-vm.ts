@@ -1,8 +1,7 @@
-import {Args, Flags} from '@oclif/core'
+import {Flags} from '@oclif/core'
 
 import {HvCommand} from '../cli/base-command.js'
-import {outputFlags, passthruFlag, vmIdFlag, whatIfFlag} from '../cli/flags.js'
-import {progressLine} from '../cli/progress.js'
+import {outputFlags, passthruFlag, vmIdFlag, vmNameArg, whatIfFlag} from '../cli/flags.js'
 import {vmView} from '../cli/views/vm.js'
 import {InvalidArgumentError} from '../core/errors.js'
 import type {VmRecord} from '../core/vmms/index.js'
@@ -13,7 +12,7 @@ export default class ExportVm extends HvCommand {
     'Writes the folder PATH/<VMName>/: the configuration and checkpoint tree, the checkpoint pages, the saved state and the console log, and hv-export.json listing every file with its size and SHA-256. The VM must be Off or Saved. A folder that exists already is refused. import-vm brings it back.'
   static examples = ['<%= config.bin %> export-vm demo --path /backups', '<%= config.bin %> export-vm -Name demo -Path /backups']
   static strict = false
-  static args = {name: Args.string({description: 'VM names (wildcards allowed).'})}
+  static args = {name: vmNameArg('VM names (wildcards allowed).')}
   static flags = {
     ...vmIdFlag,
     path: Flags.string({description: 'Folder under which the VM\'s export folder is created.'}),
@@ -29,7 +28,7 @@ export default class ExportVm extends HvCommand {
     const done: VmRecord[] = []
     for (const vm of targets) {
       if (!(await this.shouldProcess('Export-VM', vm.name, flags, false))) continue
-      const progress = progressLine(`Exporting '${vm.name}'`)
+      const progress = this.progress(`Exporting '${vm.name}'`)
       try {
         await this.vmms.transfer.exportVm(vm.id, flags.path, (d, t) => progress.update(d, t))
       } finally {

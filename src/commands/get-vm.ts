@@ -1,7 +1,6 @@
-import {Args} from '@oclif/core'
 
 import {HvCommand} from '../cli/base-command.js'
-import {outputFlags, vmIdFlag} from '../cli/flags.js'
+import {outputFlags, vmIdFlag, vmNameArg} from '../cli/flags.js'
 import {vmView} from '../cli/views/vm.js'
 
 export default class GetVm extends HvCommand {
@@ -14,7 +13,7 @@ export default class GetVm extends HvCommand {
     '<%= config.bin %> get-vm web01,web02 --format list',
   ]
   static strict = false
-  static args = {name: Args.string({description: 'VM names (several, or comma-separated; wildcards allowed).'})}
+  static args = {name: vmNameArg('VM names (several, or comma-separated; wildcards allowed).')}
   static flags = {...vmIdFlag, ...outputFlags}
 
   async run(): Promise<void> {

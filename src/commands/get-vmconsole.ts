@@ -1,8 +1,8 @@
-import {Args, Flags} from '@oclif/core'
+import {Flags} from '@oclif/core'
 
 import {HvCommand} from '../cli/base-command.js'
 import {consoleText, followConsole, readConsole} from '../cli/console-output.js'
-import {integerFlag, vmIdFlag} from '../cli/flags.js'
+import {integerFlag, vmIdFlag, vmNameArg} from '../cli/flags.js'
 import {InvalidArgumentError} from '../core/errors.js'
 
 export default class GetVmConsole extends HvCommand {
@@ -15,7 +15,7 @@ By default, line ends are normalised and control characters and escape sequences
     '<%= config.bin %> get-vmconsole demo --follow',
     '<%= config.bin %> get-vmconsole k --raw > com1.bin',
   ]
-  static args = {name: Args.string({description: 'The VM.'})}
+  static args = {name: vmNameArg('The VM.')}
   static flags = {
     ...vmIdFlag,
     raw: Flags.boolean({description: 'Print the exact bytes the guest wrote.'}),

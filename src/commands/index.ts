@@ -35,7 +35,9 @@ import RemoveVmKvp from './remove-vmkvp.js'
 import SetVmKvp from './set-vmkvp.js'
 // Checkpoints, export and import.
 import CheckpointVm from './checkpoint-vm.js'
+import CompareVm from './compare-vm.js'
 import ExportVm from './export-vm.js'
+import ExportVmSnapshot from './export-vmsnapshot.js'
 import GetVmCheckpoint from './get-vmcheckpoint.js'
 import ImportVm from './import-vm.js'
 import RemoveVmCheckpoint from './remove-vmcheckpoint.js'
@@ -74,7 +76,9 @@ export const COMMANDS = {
   'wait-vm': WaitVm,
   // Checkpoints, export and import (the *-vmsnapshot spellings are the commands' aliases).
   'checkpoint-vm': CheckpointVm,
+  'compare-vm': CompareVm,
   'export-vm': ExportVm,
+  'export-vmsnapshot': ExportVmSnapshot,
   'get-vmcheckpoint': GetVmCheckpoint,
   'import-vm': ImportVm,
   'remove-vmcheckpoint': RemoveVmCheckpoint,

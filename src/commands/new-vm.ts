@@ -1,9 +1,9 @@
 import {resolve} from 'node:path'
 
-import {Args, Flags} from '@oclif/core'
+import {Flags} from '@oclif/core'
 
 import {HvCommand} from '../cli/base-command.js'
-import {bootSourceFlags, bootSourceFrom, enumFlag, integerFlag, outputFlags, sizeFlag, whatIfFlag} from '../cli/flags.js'
+import {bootSourceFlags, bootSourceFrom, enumFlag, integerFlag, outputFlags, sizeFlag, vmNameArg, whatIfFlag} from '../cli/flags.js'
 import {vmView} from '../cli/views/vm.js'
 import {TIME_MODES} from '../core/store/schema.js'
 import {DEFAULT_VM_NAME} from '../core/vmms/index.js'
@@ -19,13 +19,14 @@ export default class NewVm extends HvCommand {
     '<%= config.bin %> new-vm k --boot-kernel ./prog.bin --memory-startup-bytes 32MB',
   ]
   static args = {
-    name: Args.string({description: `Name of the VM (default "${DEFAULT_VM_NAME}").`}),
+    name: vmNameArg(`Name of the VM (default "${DEFAULT_VM_NAME}").`),
   }
   static flags = {
     'memory-startup-bytes': sizeFlag('MemoryStartupBytes', 'Memory at start (default 512MB).'),
     generation: integerFlag('Generation', 'Virtual machine generation, 1 or 2 (default 1).'),
     path: Flags.string({description: 'Folder under which a folder named after the VM holds its files.'}),
     version: Flags.string({description: 'Configuration version (default: the host\'s newest).'}),
+    'no-vhd': Flags.boolean({description: 'Create the VM without a virtual hard disk (what hv does unless a disk is asked for).'}),
     ...bootSourceFlags,
     'time-mode': enumFlag('TimeMode', TIME_MODES, 'Guest time: the host clock, or deterministic (advancing with executed instructions)'),
     ...whatIfFlag,

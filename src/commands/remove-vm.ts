@@ -1,7 +1,6 @@
-import {Args} from '@oclif/core'
 
 import {HvCommand} from '../cli/base-command.js'
-import {confirmFlags, outputFlags, passthruFlag, vmIdFlag, whatIfFlag} from '../cli/flags.js'
+import {confirmFlags, outputFlags, passthruFlag, vmIdFlag, vmNameArg, whatIfFlag} from '../cli/flags.js'
 import {vmView} from '../cli/views/vm.js'
 
 export default class RemoveVm extends HvCommand {
@@ -10,7 +9,7 @@ export default class RemoveVm extends HvCommand {
     'Only a VM that is Off or Saved can be deleted. Asks for confirmation on a terminal; without one, pass --force or --confirm false.'
   static examples = ['<%= config.bin %> remove-vm web01', "<%= config.bin %> remove-vm 'test-*' --force"]
   static strict = false
-  static args = {name: Args.string({description: 'VM names (wildcards allowed).'})}
+  static args = {name: vmNameArg('VM names (wildcards allowed).')}
   static flags = {...vmIdFlag, ...confirmFlags, ...passthruFlag, ...whatIfFlag, ...outputFlags}
 
   async run(): Promise<void> {

@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {HvCommand} from '../cli/base-command.js'
-import {outputFlags, passthruFlag, vmIdFlag, whatIfFlag} from '../cli/flags.js'
+import {outputFlags, passthruFlag, vmIdFlag, vmNameArg, whatIfFlag} from '../cli/flags.js'
 import {vmView} from '../cli/views/vm.js'
 import {InvalidArgumentError} from '../core/errors.js'
 
@@ -10,7 +10,7 @@ export default class RenameVm extends HvCommand {
   static description = 'Works in any state. The VMId does not change.'
   static examples = ['<%= config.bin %> rename-vm web01 web-frontend', '<%= config.bin %> rename-vm -Name web01 -NewName web-frontend']
   static args = {
-    name: Args.string({description: 'Current name (wildcards allowed).'}),
+    name: vmNameArg('Current name (wildcards allowed).'),
     newName: Args.string({description: 'The new name.'}),
   }
   static flags = {

@@ -1,7 +1,6 @@
-import {Args} from '@oclif/core'
 
 import {HvCommand} from '../cli/base-command.js'
-import {confirmFlags, outputFlags, passthruFlag, vmIdFlag, whatIfFlag} from '../cli/flags.js'
+import {confirmFlags, outputFlags, passthruFlag, vmIdFlag, vmNameArg, whatIfFlag} from '../cli/flags.js'
 import {vmView} from '../cli/views/vm.js'
 
 export default class RestartVm extends HvCommand {
@@ -10,7 +9,7 @@ export default class RestartVm extends HvCommand {
     'A hard reset, as pressing the reset button: the processor and devices return to power-on and the VM boots again; the guest is not asked first. Asks for confirmation on a terminal; without one, pass --force.'
   static examples = ['<%= config.bin %> restart-vm demo --force']
   static strict = false
-  static args = {name: Args.string({description: 'VM names (wildcards allowed).'})}
+  static args = {name: vmNameArg('VM names (wildcards allowed).')}
   static flags = {...vmIdFlag, ...confirmFlags, ...passthruFlag, ...whatIfFlag, ...outputFlags}
 
   async run(): Promise<void> {

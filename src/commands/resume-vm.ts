@@ -1,7 +1,6 @@
-import {Args} from '@oclif/core'
 
 import {HvCommand} from '../cli/base-command.js'
-import {outputFlags, passthruFlag, vmIdFlag, whatIfFlag} from '../cli/flags.js'
+import {outputFlags, passthruFlag, vmIdFlag, vmNameArg, whatIfFlag} from '../cli/flags.js'
 import {vmView} from '../cli/views/vm.js'
 
 export default class ResumeVm extends HvCommand {
@@ -9,7 +8,7 @@ export default class ResumeVm extends HvCommand {
   static description = 'Continues a VM paused by suspend-vm.'
   static examples = ['<%= config.bin %> resume-vm demo']
   static strict = false
-  static args = {name: Args.string({description: 'VM names (wildcards allowed).'})}
+  static args = {name: vmNameArg('VM names (wildcards allowed).')}
   static flags = {...vmIdFlag, ...passthruFlag, ...whatIfFlag, ...outputFlags}
 
   async run(): Promise<void> {

@@ -1,7 +1,6 @@
-import {Args} from '@oclif/core'
 
 import {HvCommand} from '../cli/base-command.js'
-import {outputFlags, passthruFlag, vmIdFlag, whatIfFlag} from '../cli/flags.js'
+import {outputFlags, passthruFlag, vmIdFlag, vmNameArg, whatIfFlag} from '../cli/flags.js'
 import {vmView} from '../cli/views/vm.js'
 
 export default class SaveVm extends HvCommand {
@@ -9,7 +8,7 @@ export default class SaveVm extends HvCommand {
   static description = 'Writes the processor, device and memory state (memory as a sparse file of non-zero pages) and ends the worker. start-vm resumes exactly there.'
   static examples = ['<%= config.bin %> save-vm demo']
   static strict = false
-  static args = {name: Args.string({description: 'VM names (wildcards allowed).'})}
+  static args = {name: vmNameArg('VM names (wildcards allowed).')}
   static flags = {...vmIdFlag, ...passthruFlag, ...whatIfFlag, ...outputFlags}
 
   async run(): Promise<void> {

@@ -1,12 +1,14 @@
-import {Args, Flags} from '@oclif/core'
+import {resolve} from 'node:path'
+
+import {Flags} from '@oclif/core'
 
 import {HvCommand} from '../cli/base-command.js'
-import {
-  boolFlag, bootSourceFlags, bootSourceFrom, enumFlag, integerFlag, outputFlags, passthruFlag, sizeFlag, vmIdFlag, whatIfFlag,
-} from '../cli/flags.js'
+import {boolFlag, bootSourceFlags, bootSourceFrom, enumFlag, integerFlag, outputFlags, passthruFlag, sizeFlag, vmIdFlag, vmNameArg, whatIfFlag} from '../cli/flags.js'
 import {vmView} from '../cli/views/vm.js'
 import {InvalidArgumentError} from '../core/errors.js'
-import {TIME_MODES, TRIPLE_FAULT_ACTIONS} from '../core/store/schema.js'
+import {
+  AUTOMATIC_CRITICAL_ERROR_ACTIONS, ENHANCED_SESSION_TRANSPORT_TYPES, ON_OFF, TIME_MODES, TRIPLE_FAULT_ACTIONS,
+} from '../core/store/schema.js'
 import {AUTOMATIC_START_ACTIONS, AUTOMATIC_STOP_ACTIONS, CHECKPOINT_TYPES} from '../core/vmms/index.js'
 
 export default class SetVm extends HvCommand {
@@ -17,9 +19,10 @@ export default class SetVm extends HvCommand {
     '<%= config.bin %> set-vm web01 -ProcessorCount 2 -MemoryStartupBytes 2GB',
     '<%= config.bin %> set-vm web01 --dynamic-memory --memory-minimum-bytes 512MB --memory-maximum-bytes 4GB',
     "<%= config.bin %> set-vm 'web*' -AutomaticStopAction ShutDown -Notes 'front end'",
+    '<%= config.bin %> set-vm -VMName web01 -SnapshotFileLocation /srv/checkpoints -LowMemoryMappedIoSpace 512MB',
   ]
   static strict = false
-  static args = {name: Args.string({description: 'VM names (wildcards allowed).'})}
+  static args = {name: vmNameArg('VM names (wildcards allowed).')}
   static flags = {
     ...vmIdFlag,
     'new-vm-name': Flags.string({description: 'Rename the VM.'}),
@@ -39,6 +42,16 @@ export default class SetVm extends HvCommand {
     'no-boot-source': Flags.boolean({description: 'Remove the boot source: the VM reports that nothing was loaded.', exclusive: ['guest', 'boot-kernel', 'firmware']}),
     'time-mode': enumFlag('TimeMode', TIME_MODES, 'Guest time: the host clock, or deterministic'),
     'triple-fault-action': enumFlag('TripleFaultAction', TRIPLE_FAULT_ACTIONS, 'What a triple fault does to the VM'),
+    'snapshot-file-location': Flags.string({description: 'Folder for checkpoint files (its <VMId>/checkpoints/); not while the VM has checkpoints.', aliases: ['checkpoint-file-location']}),
+    'smart-paging-file-path': Flags.string({description: 'Folder for the smart paging file (recorded).'}),
+    'allow-unverified-paths': Flags.boolean({description: 'Take -SnapshotFileLocation and -SmartPagingFilePath without checking that they exist.'}),
+    'automatic-critical-error-action': enumFlag('AutomaticCriticalErrorAction', AUTOMATIC_CRITICAL_ERROR_ACTIONS, 'What a critical storage error does (recorded)'),
+    'automatic-critical-error-action-timeout': integerFlag('AutomaticCriticalErrorActionTimeout', 'Minutes to wait in the paused critical state (recorded).'),
+    'lock-on-disconnect': enumFlag('LockOnDisconnect', ON_OFF, 'Lock the guest session when the console disconnects (recorded)'),
+    'guest-controlled-cache-types': boolFlag('GuestControlledCacheTypes', 'Let the guest control memory cache types (recorded; VM off).'),
+    'low-memory-mapped-io-space': sizeFlag('LowMemoryMappedIoSpace', 'Size of the MMIO gap below 4 GiB, 128MB-3.5GB (VM off).'),
+    'high-memory-mapped-io-space': sizeFlag('HighMemoryMappedIoSpace', 'Size of the MMIO space above 4 GiB (recorded; VM off).'),
+    'enhanced-session-transport-type': enumFlag('EnhancedSessionTransportType', ENHANCED_SESSION_TRANSPORT_TYPES, 'Transport of enhanced sessions (recorded)'),
     ...passthruFlag,
     ...whatIfFlag,
     ...outputFlags,
@@ -62,6 +75,18 @@ export default class SetVm extends HvCommand {
       bootSource: flags['no-boot-source'] ? null : bootSourceFrom(flags),
       timeMode: flags['time-mode'],
       tripleFaultAction: flags['triple-fault-action'],
+      settings: {
+        snapshotFileLocation: flags['snapshot-file-location'] === undefined ? undefined : resolve(flags['snapshot-file-location']),
+        smartPagingFilePath: flags['smart-paging-file-path'] === undefined ? undefined : resolve(flags['smart-paging-file-path']),
+        automaticCriticalErrorAction: flags['automatic-critical-error-action'],
+        automaticCriticalErrorActionTimeout: flags['automatic-critical-error-action-timeout'],
+        lockOnDisconnect: flags['lock-on-disconnect'],
+        guestControlledCacheTypes: flags['guest-controlled-cache-types'],
+        lowMemoryMappedIoSpace: flags['low-memory-mapped-io-space'],
+        highMemoryMappedIoSpace: flags['high-memory-mapped-io-space'],
+        enhancedSessionTransportType: flags['enhanced-session-transport-type'],
+      },
+      allowUnverifiedPaths: flags['allow-unverified-paths'],
     }
     const selector = this.selector(argv, flags.id)
     if (changes.newName !== undefined && (await this.vmms.getVms(selector)).length > 1) {

@@ -10,6 +10,7 @@ export default class SetVmProcessor extends HvCommand {
   static examples = [
     '<%= config.bin %> set-vmprocessor web01 -Count 2',
     '<%= config.bin %> set-vmprocessor web01 --reserve 10 --maximum 75 --relative-weight 200',
+    '<%= config.bin %> set-vmprocessor -VMName web01 -Count 2 -HwThreadCountPerCore 1 -EnableHostResourceProtection $true',
   ]
   static strict = false
   static args = {vmName: Args.string({description: 'VM names (wildcards allowed).'})}
@@ -25,6 +26,10 @@ export default class SetVmProcessor extends HvCommand {
       'Limit CPUID for older guests.',
     ),
     'expose-virtualization-extensions': boolFlag('ExposeVirtualizationExtensions', 'Nested virtualization.'),
+    'hw-thread-count-per-core': integerFlag('HwThreadCountPerCore', 'Threads per core the guest sees, 0 (as the host), 1 or 2 (recorded; VM off).'),
+    'maximum-count-per-numa-node': integerFlag('MaximumCountPerNumaNode', 'Most virtual processors per NUMA node, 1-240 (recorded; VM off).'),
+    'maximum-count-per-numa-socket': integerFlag('MaximumCountPerNumaSocket', 'Most NUMA nodes per socket, 1-64 (recorded; VM off).'),
+    'enable-host-resource-protection': boolFlag('EnableHostResourceProtection', 'Host resource protection (recorded).'),
     ...passthruFlag,
     ...whatIfFlag,
     ...outputFlags,
@@ -40,6 +45,10 @@ export default class SetVmProcessor extends HvCommand {
       compatibilityForMigrationEnabled: flags['compatibility-for-migration-enabled'],
       compatibilityForOlderOperatingSystemsEnabled: flags['compatibility-for-older-operating-systems-enabled'],
       exposeVirtualizationExtensions: flags['expose-virtualization-extensions'],
+      hwThreadCountPerCore: flags['hw-thread-count-per-core'],
+      maximumCountPerNumaNode: flags['maximum-count-per-numa-node'],
+      maximumCountPerNumaSocket: flags['maximum-count-per-numa-socket'],
+      enableHostResourceProtection: flags['enable-host-resource-protection'],
     }
     const vms = await this.actOnVms(this.selector(argv, flags.id, 'VMName'), 'Set-VMProcessor', flags, (ids) =>
       this.vmms.setProcessor({ids}, changes),

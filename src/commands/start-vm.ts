@@ -1,7 +1,7 @@
-import {Args, Flags} from '@oclif/core'
+import {Flags} from '@oclif/core'
 
 import {HvCommand} from '../cli/base-command.js'
-import {integerFlag, outputFlags, passthruFlag, vmIdFlag, whatIfFlag} from '../cli/flags.js'
+import {integerFlag, outputFlags, passthruFlag, vmIdFlag, vmNameArg, whatIfFlag} from '../cli/flags.js'
 import {vmView} from '../cli/views/vm.js'
 import {InvalidArgumentError} from '../core/errors.js'
 
@@ -15,7 +15,7 @@ Returns once the VM runs. With --wait, blocks until the VM turns off and exits w
     "<%= config.bin %> start-vm 'web*'",
   ]
   static strict = false
-  static args = {name: Args.string({description: 'VM names (wildcards allowed).'})}
+  static args = {name: vmNameArg('VM names (wildcards allowed).')}
   static flags = {
     ...vmIdFlag,
     wait: Flags.boolean({description: 'Wait until the VM turns off; exit with the guest\'s exit status.'}),

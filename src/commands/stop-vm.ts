@@ -1,7 +1,7 @@
-import {Args, Flags} from '@oclif/core'
+import {Flags} from '@oclif/core'
 
 import {HvCommand} from '../cli/base-command.js'
-import {outputFlags, passthruFlag, vmIdFlag, whatIfFlag} from '../cli/flags.js'
+import {outputFlags, passthruFlag, vmIdFlag, vmNameArg, whatIfFlag} from '../cli/flags.js'
 import {vmView} from '../cli/views/vm.js'
 
 export default class StopVm extends HvCommand {
@@ -10,7 +10,7 @@ export default class StopVm extends HvCommand {
 --turn-off pulls the plug (a Saved VM loses its saved state); --save saves the VM instead (as save-vm).`
   static examples = ['<%= config.bin %> stop-vm demo --turn-off', '<%= config.bin %> stop-vm demo --save', '<%= config.bin %> stop-vm demo']
   static strict = false
-  static args = {name: Args.string({description: 'VM names (wildcards allowed).'})}
+  static args = {name: vmNameArg('VM names (wildcards allowed).')}
   static flags = {
     ...vmIdFlag,
     'turn-off': Flags.boolean({description: 'Turn the VM off at once, like pulling the power cord.', exclusive: ['save']}),

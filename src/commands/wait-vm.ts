@@ -1,7 +1,6 @@
-import {Args} from '@oclif/core'
 
 import {HvCommand} from '../cli/base-command.js'
-import {enumFlag, integerFlag, vmIdFlag} from '../cli/flags.js'
+import {enumFlag, integerFlag, vmIdFlag, vmNameArg} from '../cli/flags.js'
 import {InvalidArgumentError, InvalidStateError, TimeoutError} from '../core/errors.js'
 
 const CONDITIONS = ['Heartbeat', 'Reboot', 'Off'] as const
@@ -12,7 +11,7 @@ export default class WaitVm extends HvCommand {
 --timeout limits the wait in seconds (exit 8 when it runs out).`
   static examples = ['<%= config.bin %> wait-vm demo --for reboot --timeout 30', '<%= config.bin %> wait-vm k --for off']
   static strict = false
-  static args = {name: Args.string({description: 'VM names (wildcards allowed).'})}
+  static args = {name: vmNameArg('VM names (wildcards allowed).')}
   static flags = {
     ...vmIdFlag,
     for: enumFlag('For', CONDITIONS, 'What to wait for'),

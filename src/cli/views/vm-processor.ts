@@ -14,6 +14,10 @@ export function vmProcessorObject(vm: VmRecord) {
     CompatibilityForMigrationEnabled: p.compatibilityForMigrationEnabled,
     CompatibilityForOlderOperatingSystemsEnabled: p.compatibilityForOlderOperatingSystemsEnabled,
     ExposeVirtualizationExtensions: p.exposeVirtualizationExtensions,
+    HwThreadCountPerCore: p.hwThreadCountPerCore,
+    MaximumCountPerNumaNode: p.maximumCountPerNumaNode,
+    MaximumCountPerNumaSocket: p.maximumCountPerNumaSocket,
+    EnableHostResourceProtection: p.enableHostResourceProtection,
   }
 }
 

@@ -4,7 +4,7 @@
  * cmdlets' PascalCase property names.
  */
 
-export const SCHEMA_VERSION = 3
+export const SCHEMA_VERSION = 4
 
 export const VM_STATES = [
   'Off', 'Running', 'Paused', 'Saved', 'Starting', 'Stopping', 'Saving', 'Pausing', 'Resuming', 'Reset', 'Other',
@@ -33,6 +33,40 @@ export interface ProcessorSettings {
   compatibilityForMigrationEnabled: boolean
   compatibilityForOlderOperatingSystemsEnabled: boolean
   exposeVirtualizationExtensions: boolean
+  /** Threads per core the guest sees: 0 follows the host's SMT setting (recorded; hv shows one thread per core). */
+  hwThreadCountPerCore: number
+  /** NUMA topology limits the guest would be given (recorded: hv presents one node). */
+  maximumCountPerNumaNode: number
+  maximumCountPerNumaSocket: number
+  /** Hyper-V's host resource protection (recorded). */
+  enableHostResourceProtection: boolean
+}
+
+export const AUTOMATIC_CRITICAL_ERROR_ACTIONS = ['None', 'Pause'] as const
+export type AutomaticCriticalErrorAction = (typeof AUTOMATIC_CRITICAL_ERROR_ACTIONS)[number]
+export const ON_OFF = ['On', 'Off'] as const
+export type OnOffState = (typeof ON_OFF)[number]
+export const ENHANCED_SESSION_TRANSPORT_TYPES = ['VMBus', 'HvSocket'] as const
+export type EnhancedSessionTransportType = (typeof ENHANCED_SESSION_TRANSPORT_TYPES)[number]
+
+/**
+ * Set-VM's settings beyond processor and memory. Which of them hv honours and
+ * which it only records is said in the README (Set-VM settings).
+ */
+export interface VmSettings {
+  /** Where checkpoint files go (CheckpointFileLocation): `<this>/<VMId>/checkpoints/`. */
+  snapshotFileLocation: string
+  smartPagingFilePath: string
+  automaticCriticalErrorAction: AutomaticCriticalErrorAction
+  /** Minutes. */
+  automaticCriticalErrorActionTimeout: number
+  lockOnDisconnect: OnOffState
+  guestControlledCacheTypes: boolean
+  /** Bytes of 32-bit MMIO space below 4 GiB. */
+  lowMemoryMappedIoSpace: number
+  /** Bytes of 64-bit MMIO space above 4 GiB. */
+  highMemoryMappedIoSpace: number
+  enhancedSessionTransportType: EnhancedSessionTransportType
 }
 
 export interface MemorySettings {
@@ -101,6 +135,7 @@ export interface VmRecord {
   status: string
   processor: ProcessorSettings
   memory: MemorySettings
+  settings: VmSettings
   automaticStartAction: AutomaticStartAction
   automaticStopAction: AutomaticStopAction
   /** Seconds. */
@@ -136,6 +171,7 @@ export interface CheckpointConfiguration {
   notes: string
   processor: ProcessorSettings
   memory: MemorySettings
+  settings: VmSettings
   bootSource: BootSource | null
   timeMode: TimeMode
   tripleFaultAction: TripleFaultAction
@@ -246,6 +282,45 @@ export const MIGRATIONS: Record<number, (doc: Record<string, unknown>) => Record
       ...vm,
     })),
   }),
+  // Version 4: the Set-VM and Set-VMProcessor settings real automation passes.
+  3: (doc) => {
+    type Processor = Record<string, unknown>
+    const vms = (doc.vms as Array<Record<string, unknown> & {id: string; path: string; processor: Processor}>).map((vm) => ({
+      settings: defaultVmSettings(vm.path),
+      ...vm,
+      processor: {...defaultProcessorAdditions(), ...vm.processor},
+    }))
+    const pathOf = new Map(vms.map((vm) => [vm.id, vm.path]))
+    const checkpoints = (doc.checkpoints as Array<Record<string, unknown> & {vmId: string; configuration: {processor: Processor}}>).map((c) => ({
+      ...c,
+      configuration: {
+        settings: defaultVmSettings(pathOf.get(c.vmId) ?? '.'),
+        ...c.configuration,
+        processor: {...defaultProcessorAdditions(), ...c.configuration.processor},
+      },
+    }))
+    return {...doc, schemaVersion: 4, vms, checkpoints}
+  },
+}
+
+/** Defaults of what schema 4 added to the processor settings. */
+export function defaultProcessorAdditions(): Pick<ProcessorSettings, 'hwThreadCountPerCore' | 'maximumCountPerNumaNode' | 'maximumCountPerNumaSocket' | 'enableHostResourceProtection'> {
+  return {hwThreadCountPerCore: 0, maximumCountPerNumaNode: 240, maximumCountPerNumaSocket: 1, enableHostResourceProtection: false}
+}
+
+/** Defaults of Set-VM's other settings for a VM whose files are under `path`, as Hyper-V's. */
+export function defaultVmSettings(path: string): VmSettings {
+  return {
+    snapshotFileLocation: path,
+    smartPagingFilePath: path,
+    automaticCriticalErrorAction: 'Pause',
+    automaticCriticalErrorActionTimeout: 30,
+    lockOnDisconnect: 'Off',
+    guestControlledCacheTypes: false,
+    lowMemoryMappedIoSpace: 128 * 1024 * 1024,
+    highMemoryMappedIoSpace: 512 * 1024 * 1024,
+    enhancedSessionTransportType: 'VMBus',
+  }
 }
 
 /** A structural check, enough to refuse a document that is JSON but not ours. */

@@ -9,7 +9,13 @@ import type {ResolvedHost} from './host.js'
 
 export const MB = 1024 * 1024
 export const MIN_MEMORY = 32 * MB
-/** Hyper-V's per-VM ceiling (12 TB) is moot: the emulated host's capacity binds first. */
+/**
+ * Hyper-V's per-VM memory ceiling: 1 TB for Generation 1, 12 TB for Generation 2.
+ * Dynamic memory's maximum is checked against it, not against the host: it is
+ * a ceiling the VM may never reach (New-VM's default is 1 TB), and the host's
+ * capacity binds when memory is assigned.
+ */
+export const MAX_VM_MEMORY = {1: 1024 * 1024 * MB, 2: 12 * 1024 * 1024 * MB} as const
 export const MAX_NAME_LENGTH = 100
 const INVALID_NAME_CHARS = /[\\/:*?"<>|\u0000-\u001f]/
 
@@ -51,7 +57,7 @@ export function validateGeneration(generation: number): asserts generation is 1 
   validateRange('Generation', generation, 1, 2)
 }
 
-function validateMemoryAmount(vmName: string, what: string, bytes: number, host: ResolvedHost): void {
+function validateMemoryAmount(vmName: string, what: string, bytes: number, limit: {bytes: number; what: string}): void {
   if (!Number.isSafeInteger(bytes) || bytes <= 0) {
     throw new InvalidArgumentError(`Invalid ${what} memory amount assigned for '${vmName}': ${bytes} is not a positive number of bytes.`)
   }
@@ -65,21 +71,22 @@ function validateMemoryAmount(vmName: string, what: string, bytes: number, host:
       `Invalid ${what} memory amount assigned for '${vmName}'. The minimum amount of memory you can assign to this virtual machine is '32' MB.`,
     )
   }
-  if (bytes > host.memoryCapacity) {
+  if (bytes > limit.bytes) {
     throw new InvalidArgumentError(
-      `Invalid ${what} memory amount assigned for '${vmName}': ${formatMb(bytes)} is more than the host's memory capacity (${formatMb(host.memoryCapacity)}).`,
+      `Invalid ${what} memory amount assigned for '${vmName}': ${formatMb(bytes)} is more than ${limit.what} (${formatMb(limit.bytes)}).`,
     )
   }
 }
 
 /** Checks a whole memory configuration, as Hyper-V does when any part of it changes. */
-export function validateMemory(vmName: string, memory: MemorySettings, host: ResolvedHost): void {
-  validateMemoryAmount(vmName, 'startup', memory.startup, host)
+export function validateMemory(vmName: string, memory: MemorySettings, host: ResolvedHost, generation: 1 | 2): void {
+  const capacity = {bytes: host.memoryCapacity, what: "the host's memory capacity"}
+  validateMemoryAmount(vmName, 'startup', memory.startup, capacity)
   validateRange('Buffer', memory.buffer, 5, 2000)
   validateRange('Priority', memory.priority, 0, 100)
   if (!memory.dynamicMemoryEnabled) return
-  validateMemoryAmount(vmName, 'minimum', memory.minimum, host)
-  validateMemoryAmount(vmName, 'maximum', memory.maximum, host)
+  validateMemoryAmount(vmName, 'minimum', memory.minimum, capacity)
+  validateMemoryAmount(vmName, 'maximum', memory.maximum, {bytes: MAX_VM_MEMORY[generation], what: `the most a Generation ${generation} virtual machine can have`})
   if (memory.minimum > memory.maximum) {
     throw new InvalidArgumentError(
       `Invalid memory configuration for '${vmName}': the minimum memory (${formatMb(memory.minimum)}) is greater than the maximum memory (${formatMb(memory.maximum)}).`,
@@ -102,6 +109,9 @@ export function validateProcessor(vmName: string, processor: ProcessorSettings, 
   validateRange('Reserve', processor.reserve, 0, 100)
   validateRange('Maximum', processor.maximum, 0, 100)
   validateRange('RelativeWeight', processor.relativeWeight, 0, 10000)
+  validateRange('HwThreadCountPerCore', processor.hwThreadCountPerCore, 0, 2)
+  validateRange('MaximumCountPerNumaNode', processor.maximumCountPerNumaNode, 1, 240)
+  validateRange('MaximumCountPerNumaSocket', processor.maximumCountPerNumaSocket, 1, 64)
   if (processor.reserve > processor.maximum) {
     throw new InvalidArgumentError(
       `Invalid processor configuration for '${vmName}': the reserve (${processor.reserve}%) is greater than the maximum (${processor.maximum}%).`,

@@ -1,11 +1,12 @@
 import {isAbsolute, join} from 'node:path'
 
-import {InvalidArgumentError} from '../errors.js'
+import {InvalidArgumentError, InvalidStateError} from '../errors.js'
 import {resolveHvHome} from '../store/paths.js'
-import type {
-  AutomaticStartAction, AutomaticStopAction, BootSource, CheckpointType, EventRecord, HostSettings, MemorySettings,
-  ProcessorSettings,
-  StoreDocument, TimeMode, TripleFaultAction, VmRecord,
+import {
+  defaultProcessorAdditions, defaultVmSettings,
+  type AutomaticStartAction, type AutomaticStopAction, type BootSource, type CheckpointType, type EventRecord, type HostSettings,
+  type MemorySettings, type ProcessorSettings, type StoreDocument, type TimeMode, type TripleFaultAction, type VmRecord,
+  type VmSettings,
 } from '../store/schema.js'
 import {Store} from '../store/store.js'
 import {validateBootSource} from './boot-source.js'
@@ -15,6 +16,7 @@ import {ExportImportService} from './export-import/export-import-service.js'
 import {logEvent} from './event-log.js'
 import {DEFAULT_VM_VERSION, resolveHost, SUPPORTED_VM_VERSIONS, type ResolvedHost} from './host.js'
 import {checkTransition} from './state-machine.js'
+import {settingsNeedOff, validateVmSettings} from './vm-settings.js'
 import {
   MB, validateGeneration, validateMacAddress, validateMemory, validateProcessor, validateRange, validateVmName,
 } from './validation.js'
@@ -51,6 +53,10 @@ export interface VmChanges {
   bootSource?: BootSource | null
   timeMode?: TimeMode
   tripleFaultAction?: TripleFaultAction
+  /** Set-VM's other settings (SnapshotFileLocation, LowMemoryMappedIoSpace, ...). */
+  settings?: Partial<VmSettings>
+  /** -AllowUnverifiedPaths: take the paths without checking that they exist. */
+  allowUnverifiedPaths?: boolean
 }
 
 export type ProcessorChanges = Partial<ProcessorSettings>
@@ -131,14 +137,15 @@ export class Vmms {
         buffer: 20,
         priority: 50,
       }
-      validateMemory(name, memory, host)
+      validateMemory(name, memory, host, generation)
+      const path = options.path === undefined ? host.virtualMachinePath : join(options.path, name)
       const vm: VmRecord = {
         // The Web Crypto global: node:crypto itself costs start-up time on every command.
         id: globalThis.crypto.randomUUID(),
         name,
         generation,
         version,
-        path: options.path === undefined ? host.virtualMachinePath : join(options.path, name),
+        path,
         notes: '',
         creationTime: new Date().toISOString(),
         state: 'Off',
@@ -147,8 +154,10 @@ export class Vmms {
           count: 1, reserve: 0, maximum: 100, relativeWeight: 100,
           compatibilityForMigrationEnabled: false, compatibilityForOlderOperatingSystemsEnabled: false,
           exposeVirtualizationExtensions: false,
+          ...defaultProcessorAdditions(),
         },
         memory,
+        settings: defaultVmSettings(path),
         automaticStartAction: 'StartIfRunning',
         automaticStopAction: 'Save',
         automaticStartDelay: 0,
@@ -185,7 +194,8 @@ export class Vmms {
       const hardware =
         changes.processorCount !== undefined || changes.memoryStartupBytes !== undefined ||
         changes.dynamicMemory !== undefined || changes.memoryMinimumBytes !== undefined ||
-        changes.memoryMaximumBytes !== undefined || changes.bootSource !== undefined || changes.timeMode !== undefined
+        changes.memoryMaximumBytes !== undefined || changes.bootSource !== undefined || changes.timeMode !== undefined ||
+        settingsNeedOff(changes.settings)
       if (hardware) checkTransition(vm, 'reconfigure-hardware')
       if (changes.newName !== undefined) {
         validateVmName(changes.newName, 'NewVMName')
@@ -204,7 +214,7 @@ export class Vmms {
       if (changes.memoryMinimumBytes !== undefined) memory.minimum = changes.memoryMinimumBytes
       if (changes.memoryMaximumBytes !== undefined) memory.maximum = changes.memoryMaximumBytes
       if (hardware) {
-        validateMemory(vm.name, memory, host)
+        validateMemory(vm.name, memory, host, vm.generation)
         vm.memory = memory
         described.push(`memory ${describeMemory(memory)}`)
       }
@@ -246,6 +256,17 @@ export class Vmms {
         vm.tripleFaultAction = changes.tripleFaultAction
         described.push(`TripleFaultAction ${changes.tripleFaultAction}`)
       }
+      if (changes.settings) {
+        const settings = definedOnly(changes.settings)
+        if (settings.snapshotFileLocation !== undefined && settings.snapshotFileLocation !== vm.settings.snapshotFileLocation &&
+          doc.checkpoints.some((c) => c.vmId === vm.id)) {
+          throw new InvalidStateError(
+            `The checkpoint file location of '${vm.name}' cannot change while it has checkpoints: their files stay where they are. Remove its checkpoints first.`,
+          )
+        }
+        vm.settings = validateVmSettings({...vm.settings, ...settings}, settings, changes.allowUnverifiedPaths ?? false)
+        described.push(...Object.entries(settings).map(([key, value]) => `${key.charAt(0).toUpperCase()}${key.slice(1)} ${value}`))
+      }
       return described.length ? `Virtual machine '${vm.name}' was reconfigured: ${described.join(', ')}.` : null
     })
   }
@@ -277,7 +298,9 @@ export class Vmms {
 
   async setProcessor(selector: VmSelector, changes: ProcessorChanges): Promise<VmRecord[]> {
     return this.mutateVms(selector, (vm, doc) => {
-      if (changes.count !== undefined && changes.count !== vm.processor.count) checkTransition(vm, 'reconfigure-hardware')
+      // The count and the topology are the processor's hardware: they change only while the VM is off.
+      const topology = ['count', 'hwThreadCountPerCore', 'maximumCountPerNumaNode', 'maximumCountPerNumaSocket'] as const
+      if (topology.some((key) => changes[key] !== undefined && changes[key] !== vm.processor[key])) checkTransition(vm, 'reconfigure-hardware')
       const processor = {...vm.processor, ...definedOnly(changes)}
       validateProcessor(vm.name, processor, this.host(doc))
       vm.processor = processor
@@ -299,7 +322,7 @@ export class Vmms {
         memory.startup !== vm.memory.startup || memory.dynamicMemoryEnabled !== vm.memory.dynamicMemoryEnabled ||
         memory.minimum !== vm.memory.minimum || memory.maximum !== vm.memory.maximum
       if (sizeChanged) checkTransition(vm, 'reconfigure-hardware')
-      validateMemory(vm.name, memory, this.host(doc))
+      validateMemory(vm.name, memory, this.host(doc), vm.generation)
       vm.memory = memory
       return `Memory settings of '${vm.name}' were changed: ${describeMemory(memory)}.`
     })

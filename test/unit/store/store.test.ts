@@ -99,7 +99,7 @@ describe('Store', () => {
     const store = new Store(home)
     writeFileSync(store.file, JSON.stringify({schemaVersion: 1, host: {}, vms: [{id: 'x', name: 'old'}], events: [], nextEventId: 3}))
     const doc = await store.read()
-    expect(doc.vms[0]).toEqual({
+    expect(doc.vms[0]).toMatchObject({
       id: 'x', name: 'old', bootSource: null, timeMode: 'Host', tripleFaultAction: 'Reset', worker: null, savedState: null,
       lastStop: null, checkpointType: 'Production', automaticCheckpointsEnabled: true, parentCheckpointId: null,
       parentCheckpointName: null,
@@ -113,9 +113,23 @@ describe('Store', () => {
     const vm = {id: 'y', name: 'two', checkpointType: 'Standard', automaticCheckpointsEnabled: false, bootSource: null}
     writeFileSync(store.file, JSON.stringify({schemaVersion: 2, host: {}, vms: [vm], events: [], nextEventId: 1}))
     const doc = await store.read()
-    expect(doc.schemaVersion).toBe(3)
+    expect(doc.schemaVersion).toBe(SCHEMA_VERSION)
     expect(doc.checkpoints).toEqual([])
-    expect(doc.vms[0]).toEqual({...vm, parentCheckpointId: null, parentCheckpointName: null, integrationServices: {}})
+    expect(doc.vms[0]).toMatchObject({...vm, parentCheckpointId: null, parentCheckpointName: null, integrationServices: {}})
+  })
+
+  it('migrates a schema 3 document: VMs and checkpoint configurations gain the Set-VM settings, checkpoints kept under the VM path', async () => {
+    const store = new Store(home)
+    const processor = {count: 2, reserve: 0, maximum: 100, relativeWeight: 100}
+    const vm = {id: 'z', name: 'three', path: '/vms', generation: 2, processor}
+    const checkpoint = {id: 'c', vmId: 'z', name: 'cp', configuration: {generation: 2, processor}}
+    writeFileSync(store.file, JSON.stringify({schemaVersion: 3, host: {}, vms: [vm], checkpoints: [checkpoint], events: [], nextEventId: 1}))
+    const doc = await store.read()
+    expect(doc.schemaVersion).toBe(4)
+    expect(doc.vms[0].processor).toEqual({...processor, hwThreadCountPerCore: 0, maximumCountPerNumaNode: 240, maximumCountPerNumaSocket: 1, enableHostResourceProtection: false})
+    expect(doc.vms[0].settings).toMatchObject({snapshotFileLocation: '/vms', smartPagingFilePath: '/vms', lowMemoryMappedIoSpace: 128 * 1024 * 1024, automaticCriticalErrorAction: 'Pause'})
+    expect(doc.checkpoints[0].configuration.settings.snapshotFileLocation).toBe('/vms')
+    expect(doc.checkpoints[0].configuration.processor.hwThreadCountPerCore).toBe(0)
   })
 
   it('leaves no temporary file when the last-good copy already is the current document', async () => {

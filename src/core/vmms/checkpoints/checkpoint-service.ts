@@ -2,7 +2,7 @@ import {rm, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import {HvError, InvalidStateError, NotFoundError} from '../../errors.js'
-import type {CheckpointRecord, SnapshotType, StoreDocument, VmRecord} from '../../store/schema.js'
+import type {CheckpointRecord, SavedStateRecord, SnapshotType, StoreDocument, VmRecord} from '../../store/schema.js'
 import type {Store} from '../../store/store.js'
 import {controlRequest} from '../../worker/control-client.js'
 import {forEachSavedPage, loadSavedState, writeSavedState} from '../../worker/saved-state-files.js'
@@ -134,19 +134,8 @@ export class CheckpointService {
       if (!checkpoint) throw new NotFoundError(`Unable to find a snapshot matching the given criteria.`)
       const vm = find(doc, checkpoint.vmId)
       refuseWhileRunning(vm)
-      let savedState = null
-      let transcript: Buffer | null = null
-      if (checkpoint.capture) {
-        const capture = await pageStoreOf(vm).readCapture(checkpoint.capture).catch((error: Error) => {
-          throw new InvalidStateError(`The checkpoint '${checkpoint.name}' of '${vm.name}' cannot be applied: ${error.message}. The virtual machine was not changed.`)
-        })
-        const ram = new Uint8Array(capture.ramBytes)
-        const written = new Uint8Array(capture.ramBytes / 4096)
-        capture.fill(ram, written)
-        const directory = join(vmDirectory(vm), `saved-state-${globalThis.crypto.randomUUID().slice(0, 8)}`)
-        savedState = await writeSavedState(directory, vm.id, ram, capture.machine, written)
-        transcript = capture.console
-      }
+      const directory = join(vmDirectory(vm), `saved-state-${globalThis.crypto.randomUUID().slice(0, 8)}`)
+      const {savedState, transcript} = await materializeCheckpoint(vm, checkpoint, directory, 'applied', vm.id)
       let previous: VmRecord['savedState'] = null
       try {
         await this.store.update((fresh) => {
@@ -154,7 +143,10 @@ export class CheckpointService {
           refuseWhileRunning(current)
           if (!fresh.checkpoints.some((c) => c.id === checkpoint.id)) throw new NotFoundError('Unable to find a snapshot matching the given criteria.')
           previous = current.savedState
+          // Where the checkpoints themselves live is not part of what one restores.
+          const snapshotFileLocation = current.settings.snapshotFileLocation
           Object.assign(current, structuredClone(checkpoint.configuration))
+          current.settings.snapshotFileLocation = snapshotFileLocation
           current.savedState = savedState
           current.state = savedState ? 'Saved' : 'Off'
           current.status = 'Operating normally'
@@ -253,4 +245,26 @@ function nameOf(doc: StoreDocument, id: string | null): string | null {
 async function readConsole(vm: VmRecord): Promise<Buffer> {
   const {readFile} = await import('node:fs/promises')
   return readFile(vmFiles.console(vm)).catch(() => Buffer.alloc(0))
+}
+
+/**
+ * A checkpoint's machine state as a saved state in `directory` (memory filled
+ * from the page packs), with the COM1 transcript it kept; nothing for a
+ * checkpoint without a capture. Restoring and Export-VMSnapshot both start here.
+ */
+export async function materializeCheckpoint(
+  vm: VmRecord,
+  checkpoint: CheckpointRecord,
+  directory: string,
+  purpose: 'applied' | 'exported',
+  savedForVmId: string,
+): Promise<{savedState: SavedStateRecord | null; transcript: Buffer | null}> {
+  if (!checkpoint.capture) return {savedState: null, transcript: null}
+  const capture = await pageStoreOf(vm).readCapture(checkpoint.capture).catch((error: Error) => {
+    throw new InvalidStateError(`The checkpoint '${checkpoint.name}' of '${vm.name}' cannot be ${purpose}: ${error.message}. The virtual machine was not changed.`)
+  })
+  const ram = new Uint8Array(capture.ramBytes)
+  const written = new Uint8Array(capture.ramBytes / 4096)
+  capture.fill(ram, written)
+  return {savedState: await writeSavedState(directory, savedForVmId, ram, capture.machine, written), transcript: capture.console}
 }

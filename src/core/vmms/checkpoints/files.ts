@@ -6,12 +6,17 @@ import type {VmRecord} from '../../store/schema.js'
 import {vmDirectory} from '../vm-files.js'
 import {PageStore} from './page-store.js'
 
-/** `<vm.path>/<VMId>/checkpoints/`: the VM's pack files and capture files. */
-export function checkpointDirectory(vm: Pick<VmRecord, 'id' | 'path'>): string {
-  return join(vmDirectory(vm), 'checkpoints')
+/**
+ * `<SnapshotFileLocation>/<VMId>/checkpoints/`: the VM's pack files and capture
+ * files. SnapshotFileLocation is the VM's Path unless Set-VM moved it.
+ */
+export function checkpointDirectory(vm: CheckpointHolder): string {
+  return join(vm.settings.snapshotFileLocation, vm.id, 'checkpoints')
 }
 
-export function pageStoreOf(vm: Pick<VmRecord, 'id' | 'path'>): PageStore {
+type CheckpointHolder = Pick<VmRecord, 'id' | 'path' | 'settings'>
+
+export function pageStoreOf(vm: CheckpointHolder): PageStore {
   return new PageStore(checkpointDirectory(vm))
 }
 

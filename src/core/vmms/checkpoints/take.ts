@@ -24,7 +24,7 @@ export interface CheckpointPlan {
  */
 export async function takeCheckpoint(
   store: Store,
-  vm: Pick<VmRecord, 'id' | 'path'>,
+  vm: Pick<VmRecord, 'id' | 'path' | 'settings'>,
   plan: CheckpointPlan,
   source: (() => CaptureSource | Promise<CaptureSource>) | null,
   check?: (vm: VmRecord) => void,

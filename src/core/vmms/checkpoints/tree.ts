@@ -28,7 +28,7 @@ export function checkpointsOf(doc: Pick<StoreDocument, 'checkpoints'>, vmId: str
 
 export function configurationOf(vm: VmRecord): CheckpointConfiguration {
   return structuredClone({
-    generation: vm.generation, version: vm.version, notes: vm.notes, processor: vm.processor, memory: vm.memory,
+    generation: vm.generation, version: vm.version, notes: vm.notes, processor: vm.processor, memory: vm.memory, settings: vm.settings,
     bootSource: vm.bootSource, timeMode: vm.timeMode, tripleFaultAction: vm.tripleFaultAction,
   })
 }

@@ -1,14 +1,16 @@
-import {readdir, readFile, rename, rm, stat, writeFile} from 'node:fs/promises'
+import {mkdir, readdir, readFile, rename, rm, stat, writeFile} from 'node:fs/promises'
 import {dirname, isAbsolute, join, resolve} from 'node:path'
 
-import {ConflictError, HvError, InvalidArgumentError} from '../../errors.js'
-import type {CheckpointRecord, SavedStateRecord, VmRecord} from '../../store/schema.js'
+import {ConflictError, HvError, InvalidArgumentError, NotFoundError} from '../../errors.js'
+import type {CheckpointRecord, SavedStateRecord, StoreDocument, VmRecord} from '../../store/schema.js'
 import type {Store} from '../../store/store.js'
 import {STATE_FORMAT} from '../../worker/saved-state-files.js'
-import {withCheckpointLock} from '../checkpoints/files.js'
+import {materializeCheckpoint} from '../checkpoints/checkpoint-service.js'
+import {checkpointDirectory, withCheckpointLock} from '../checkpoints/files.js'
 import {logEvent} from '../event-log.js'
-import {resolveHost} from '../host.js'
+import {resolveHost, SUPPORTED_VM_VERSIONS} from '../host.js'
 import {checkTransition} from '../state-machine.js'
+import {validateVmName} from '../validation.js'
 import {vmDirectory} from '../vm-files.js'
 import {
   CONFIG_FILE, CONFIG_FORMAT, copyHashed, EXPORT_FORMAT, EXPORT_FORMAT_VERSION, EXPORT_MANIFEST, hashFile, isDirectory,
@@ -29,10 +31,31 @@ export interface ImportOptions {
   /** A new VMId (and new checkpoint ids); only with copy, as Import-VM -GenerateNewId. */
   generateNewId?: boolean
   virtualMachinePath?: string
+  /** With copy: where the checkpoint files go (Import-VM -SnapshotFilePath); default the VM's folder. */
+  snapshotFilePath?: string
+  /** With copy: where virtual disks go (-VhdDestinationPath); hv VMs have none yet, so it is checked and reported only. */
+  vhdDestinationPath?: string
+  /** The name the imported VM takes (a compatibility report whose VM was renamed). */
+  newName?: string
   onProgress?: Progress
 }
 
 const CONFLICT = 'The operation cannot be performed because the object already exists.'
+
+interface FileCopy {
+  from: string
+  /** Path inside the export. */
+  to: string
+}
+
+/** A VM's record as an export holds it: paths relative to the export, no worker. */
+function exportedRecord(vm: VmRecord): VmRecord {
+  return structuredClone({...vm, worker: null, path: '.', settings: {...vm.settings, snapshotFileLocation: '.'}})
+}
+
+function relativeSavedState(saved: SavedStateRecord): SavedStateRecord {
+  return {...saved, directory: 'saved-state', memoryFile: 'saved-state/memory.bin', stateFile: 'saved-state/state.json'}
+}
 
 /**
  * Export-VM and Import-VM. An export is a folder `<path>/<VMName>/` holding the
@@ -46,78 +69,202 @@ export class ExportImportService {
   constructor(private readonly store: Store) {}
 
   async exportVm(vmId: string, path: string, onProgress?: Progress): Promise<{folder: string; bytes: number}> {
-    if (!isAbsolute(path)) path = resolve(path)
-    const vm0 = (await this.store.read()).vms.find((v) => v.id === vmId)
-    if (!vm0) throw new HvError('not-found', `Hyper-V was unable to find a virtual machine with ID "${vmId}".`)
+    const vm0 = await this.vmById(vmId)
     return withCheckpointLock(vm0, async () => {
       const doc = await this.store.read()
       const vm = doc.vms.find((v) => v.id === vmId)!
       checkTransition(vm, 'export')
-      const folder = join(path, vm.name)
-      if (await stat(folder).then(() => true, () => false)) {
-        throw new ConflictError(`${CONFLICT} Export-VM for '${vm.name}' failed: the folder '${folder}' already exists.`)
-      }
-      const temp = `${folder}.${process.pid}.export.tmp`
-      const sources: Array<{from: string; to: string}> = []
-      const here = vmDirectory(vm)
-      const checkpointFiles = (await readdir(join(here, 'checkpoints')).catch(() => [] as string[])).filter((n) => !n.endsWith('.tmp'))
-      for (const name of checkpointFiles) sources.push({from: join(here, 'checkpoints', name), to: `${vm.id}/checkpoints/${name}`})
-      const exportedVm: VmRecord = structuredClone({...vm, worker: null, path: '.'})
-      if (vm.savedState) {
-        sources.push({from: vm.savedState.memoryFile, to: `${vm.id}/saved-state/memory.bin`}, {from: vm.savedState.stateFile, to: `${vm.id}/saved-state/state.json`})
-        exportedVm.savedState = {...vm.savedState, directory: 'saved-state', memoryFile: 'saved-state/memory.bin', stateFile: 'saved-state/state.json'}
-      }
-      if (await stat(join(here, 'console.log')).then(() => true, () => false)) sources.push({from: join(here, 'console.log'), to: `${vm.id}/console.log`})
-      let total = 0
-      for (const s of sources) total += (await stat(s.from)).size
-      let done = 0
-      const files: ExportedFile[] = []
-      await rm(temp, {recursive: true, force: true})
-      try {
-        for (const s of sources) {
-          const {bytes, sha256} = await copyHashed(s.from, join(temp, s.to), (n) => onProgress?.((done += n), total))
-          files.push({path: s.to, bytes, sha256})
+      return this.writeExport(vm, path, 'Export-VM', onProgress, async () => {
+        const copies: FileCopy[] = []
+        const here = vmDirectory(vm)
+        const checkpoints = checkpointDirectory(vm)
+        const checkpointFiles = (await readdir(checkpoints).catch(() => [] as string[])).filter((n) => !n.endsWith('.tmp'))
+        for (const name of checkpointFiles) copies.push({from: join(checkpoints, name), to: `${vm.id}/checkpoints/${name}`})
+        const exportedVm = exportedRecord(vm)
+        if (vm.savedState) {
+          copies.push({from: vm.savedState.memoryFile, to: `${vm.id}/saved-state/memory.bin`}, {from: vm.savedState.stateFile, to: `${vm.id}/saved-state/state.json`})
+          exportedVm.savedState = relativeSavedState(vm.savedState)
         }
-        const configuration: ExportedConfiguration = {
-          format: CONFIG_FORMAT, version: EXPORT_FORMAT_VERSION, vm: exportedVm,
-          checkpoints: doc.checkpoints.filter((c) => c.vmId === vm.id),
-        }
-        const configText = JSON.stringify(configuration, null, 1)
-        await writeFile(join(temp, CONFIG_FILE), configText)
-        files.push({path: CONFIG_FILE, ...(await hashFile(join(temp, CONFIG_FILE)))})
-        const manifest = sealManifest({
-          format: EXPORT_FORMAT, version: EXPORT_FORMAT_VERSION, exportedAt: new Date().toISOString(), vmId: vm.id, vmName: vm.name, files,
-        })
-        await writeFile(join(temp, EXPORT_MANIFEST), JSON.stringify(manifest, null, 1))
-        await rename(temp, folder)
-      } catch (error) {
-        await rm(temp, {recursive: true, force: true}).catch(() => {})
-        throw error
-      }
-      await this.store.update((fresh) => {
-        const current = fresh.vms.find((v) => v.id === vm.id)
-        if (current) logEvent(fresh, current, `Virtual machine '${vm.name}' was exported to '${folder}' (${files.length} files, ${(total / 1048576).toFixed(1)} MB).`)
+        if (await stat(join(here, 'console.log')).then(() => true, () => false)) copies.push({from: join(here, 'console.log'), to: `${vm.id}/console.log`})
+        return {copies, vm: exportedVm, checkpoints: doc.checkpoints.filter((c) => c.vmId === vm.id)}
       })
-      return {folder, bytes: total}
     })
   }
 
+  /**
+   * Export-VMSnapshot: the VM as it was at one checkpoint, as a VM of its own
+   * with that checkpoint's configuration and no checkpoints; Saved with the
+   * checkpoint's memory and devices when it has them (a Standard checkpoint),
+   * else Off. Import-VM brings it back like any export.
+   */
+  async exportCheckpoint(checkpointId: string, path: string, onProgress?: Progress): Promise<{folder: string; bytes: number}> {
+    const doc0 = await this.store.read()
+    const checkpoint0 = doc0.checkpoints.find((c) => c.id === checkpointId)
+    if (!checkpoint0) throw new NotFoundError('Unable to find a snapshot matching the given criteria.')
+    const vm0 = await this.vmById(checkpoint0.vmId)
+    return withCheckpointLock(vm0, async () => {
+      const doc = await this.store.read()
+      const checkpoint = doc.checkpoints.find((c) => c.id === checkpointId)
+      if (!checkpoint) throw new NotFoundError('Unable to find a snapshot matching the given criteria.')
+      const vm = doc.vms.find((v) => v.id === checkpoint.vmId)!
+      return this.writeExport(vm, path, 'Export-VMSnapshot', onProgress, async (temp) => {
+        const exportedVm = exportedRecord({
+          ...vm, ...structuredClone(checkpoint.configuration), savedState: null, lastStop: null, parentCheckpointId: null, parentCheckpointName: null,
+        })
+        const {savedState, transcript} = await materializeCheckpoint(vm, checkpoint, join(temp, vm.id, 'saved-state'), 'exported', vm.id)
+        const produced: string[] = []
+        exportedVm.state = savedState ? 'Saved' : 'Off'
+        exportedVm.status = 'Operating normally'
+        if (savedState) {
+          exportedVm.savedState = relativeSavedState(savedState)
+          produced.push(`${vm.id}/saved-state/memory.bin`, `${vm.id}/saved-state/state.json`)
+        }
+        if (transcript) {
+          await writeFile(join(temp, vm.id, 'console.log'), transcript)
+          produced.push(`${vm.id}/console.log`)
+        }
+        return {copies: [], produced, vm: exportedVm, checkpoints: []}
+      })
+    })
+  }
+
+  /**
+   * Writes `<path>/<VMName>/` under a temporary name (the content comes from
+   * `fill`, given that temporary folder), with config.json and the sealed
+   * manifest, and renames it into place when complete.
+   */
+  private async writeExport(
+    vm: VmRecord,
+    path: string,
+    cmdlet: string,
+    onProgress: Progress | undefined,
+    fill: (temp: string) => Promise<{copies: FileCopy[]; produced?: string[]; vm: VmRecord; checkpoints: CheckpointRecord[]}>,
+  ): Promise<{folder: string; bytes: number}> {
+    const folder = join(resolve(path), vm.name)
+    if (await stat(folder).then(() => true, () => false)) {
+      throw new ConflictError(`${CONFLICT} ${cmdlet} for '${vm.name}' failed: the folder '${folder}' already exists.`)
+    }
+    const temp = `${folder}.${process.pid}.export.tmp`
+    await rm(temp, {recursive: true, force: true})
+    let total = 0
+    const files: ExportedFile[] = []
+    try {
+      // A VM that never ran has no files to copy: the folder is made here, not by the first copy.
+      await mkdir(temp, {recursive: true})
+      const content = await fill(temp)
+      for (const c of content.copies) total += (await stat(c.from)).size
+      let done = 0
+      for (const c of content.copies) {
+        const {bytes, sha256} = await copyHashed(c.from, join(temp, c.to), (n) => onProgress?.((done += n), total))
+        files.push({path: c.to, bytes, sha256})
+      }
+      for (const produced of content.produced ?? []) {
+        const hashed = await hashFile(join(temp, produced))
+        total += hashed.bytes
+        files.push({path: produced, ...hashed})
+      }
+      const configuration: ExportedConfiguration = {format: CONFIG_FORMAT, version: EXPORT_FORMAT_VERSION, vm: content.vm, checkpoints: content.checkpoints}
+      await writeFile(join(temp, CONFIG_FILE), JSON.stringify(configuration, null, 1))
+      files.push({path: CONFIG_FILE, ...(await hashFile(join(temp, CONFIG_FILE)))})
+      const manifest = sealManifest({
+        format: EXPORT_FORMAT, version: EXPORT_FORMAT_VERSION, exportedAt: new Date().toISOString(), vmId: vm.id, vmName: vm.name, files,
+      })
+      await writeFile(join(temp, EXPORT_MANIFEST), JSON.stringify(manifest, null, 1))
+      await rename(temp, folder)
+    } catch (error) {
+      await rm(temp, {recursive: true, force: true}).catch(() => {})
+      throw error
+    }
+    await this.store.update((fresh) => {
+      const current = fresh.vms.find((v) => v.id === vm.id)
+      if (current) logEvent(fresh, current, `${cmdlet}: '${vm.name}' was exported to '${folder}' (${files.length} files, ${(total / 1048576).toFixed(1)} MB).`)
+    })
+    return {folder, bytes: total}
+  }
+
+  private async vmById(vmId: string): Promise<VmRecord> {
+    const vm = (await this.store.read()).vms.find((v) => v.id === vmId)
+    if (!vm) throw new HvError('not-found', `Hyper-V was unable to find a virtual machine with ID "${vmId}".`)
+    return vm
+  }
+
+  /**
+   * Compare-VM: what Import-VM with these options would make, and what stands
+   * in its way, without changing anything. The export is checked file by file
+   * first, as Import-VM checks it.
+   */
+  async compare(pathArg: string, options: ImportOptions = {}): Promise<CompatibilityReport> {
+    const plan = await this.planImport(pathArg, options)
+    return {
+      vm: plan.vm, folder: plan.folder, copy: Boolean(options.copy), generateNewId: Boolean(options.generateNewId),
+      snapshotPath: plan.vm.settings.snapshotFileLocation, vhdDestinationPath: options.vhdDestinationPath ?? null,
+      incompatibilities: await plan.incompatibilities(await this.store.read()),
+    }
+  }
+
   async importVm(pathArg: string, options: ImportOptions = {}): Promise<VmRecord> {
+    const plan = await this.planImport(pathArg, options)
+    const {folder, manifest, vm, checkpoints, oldId, source, total} = plan
+    let done = plan.hashedBytes
+    const first = (await plan.incompatibilities(await this.store.read()))[0]
+    if (first) throw first.error
+    if (options.newName !== undefined) {
+      validateVmName(options.newName)
+      vm.name = options.newName
+    }
+    const target = vmDirectory(vm)
+    const checkpointFolder = checkpointDirectory(vm)
+    const copiedTo: string[] = []
+    try {
+      if (options.copy) {
+        copiedTo.push(target, checkpointFolder)
+        for (const file of manifest.files) {
+          if (!file.path.startsWith(`${oldId}/`)) continue
+          const inVm = file.path.slice(oldId.length + 1)
+          const to = inVm.startsWith('checkpoints/') ? join(checkpointFolder, inVm.slice('checkpoints/'.length)) : join(target, inVm)
+          await copyHashed(join(folder, file.path), to, (n) => options.onProgress?.((done += n), total * 2))
+        }
+      }
+      if (source.savedState) vm.savedState = await this.relocateSavedState(source.savedState, target, vm.id, oldId)
+      await this.store.update((fresh) => {
+        const clash = conflicts(fresh, vm, checkpoints)[0]
+        if (clash) throw clash.error
+        fresh.vms.push(vm)
+        fresh.checkpoints.push(...checkpoints)
+        logEvent(fresh, vm, `Virtual machine '${vm.name}' was imported from '${folder}'${options.copy ? ' (copied)' : ' (registered in place)'} with ${checkpoints.length} checkpoints${options.generateNewId ? `, as a new virtual machine (was ${oldId})` : ''}.`)
+      })
+    } catch (error) {
+      for (const made of copiedTo) await rm(made, {recursive: true, force: true}).catch(() => {})
+      throw error
+    }
+    return vm
+  }
+
+  /** Reads and checks an export, and works out the VM an import with these options registers. */
+  private async planImport(pathArg: string, options: ImportOptions) {
     const given = resolve(pathArg)
+    if (!(await stat(given).then(() => true, () => false))) {
+      throw new NotFoundError(`Import-VM cannot import '${given}': the path does not exist. Nothing was imported.`)
+    }
     const manifestPath = (await isDirectory(given)) ? join(given, EXPORT_MANIFEST) : given
     const folder = dirname(manifestPath)
     if (options.generateNewId && !options.copy) {
       throw new InvalidArgumentError('-GenerateNewId can be used only with -Copy: a virtual machine registered in place keeps its ID.')
+    }
+    for (const [parameter, value] of [['SnapshotFilePath', options.snapshotFilePath], ['VhdDestinationPath', options.vhdDestinationPath], ['VirtualMachinePath', options.virtualMachinePath]] as const) {
+      if (value !== undefined && !options.copy) {
+        throw new InvalidArgumentError(`-${parameter} can be used only with -Copy: a virtual machine registered in place uses its files where they are.`)
+      }
     }
     const refuse = (why: string) => new InvalidArgumentError(`Import-VM cannot import '${folder}': ${why}. Nothing was imported.`)
     const manifest = await readManifest(manifestPath).catch((error: Error) => {
       throw refuse(error.message)
     })
     const total = manifest.files.reduce((sum, f) => sum + f.bytes, 0)
-    let done = 0
+    let hashedBytes = 0
     for (const file of manifest.files) {
       const path = join(folder, file.path)
-      const actual = await hashFile(path, (n) => options.onProgress?.((done += n), total * (options.copy ? 2 : 1))).catch(() => null)
+      const actual = await hashFile(path, (n) => options.onProgress?.((hashedBytes += n), total * (options.copy ? 2 : 1))).catch(() => null)
       if (!actual) throw refuse(`the file '${path}' is missing (the export is incomplete)`)
       if (actual.bytes !== file.bytes || actual.sha256 !== file.sha256) throw refuse(`the file '${path}' does not match its checksum in ${EXPORT_MANIFEST} (it was altered or is incomplete)`)
     }
@@ -136,34 +283,29 @@ export class ExportImportService {
       }))
       vm.parentCheckpointId = vm.parentCheckpointId === null ? null : (ids.get(vm.parentCheckpointId) ?? null)
     }
-    conflicts(doc, vm, checkpoints)
     vm.path = options.copy ? resolve(options.virtualMachinePath ?? resolveHost(doc.host, this.store.home).virtualMachinePath) : folder
+    vm.settings = {...vm.settings, snapshotFileLocation: options.copy && options.snapshotFilePath ? resolve(options.snapshotFilePath) : vm.path}
     vm.worker = null
-    const target = vmDirectory(vm)
-    let copiedTo: string | null = null
-    try {
-      if (options.copy) {
-        if (await isDirectory(join(target, 'checkpoints'))) {
-          throw new ConflictError(`${CONFLICT} Import-VM: the folder '${join(target, 'checkpoints')}' already exists.`)
-        }
-        copiedTo = target
-        for (const file of manifest.files) {
-          if (!file.path.startsWith(`${oldId}/`)) continue
-          await copyHashed(join(folder, file.path), join(target, file.path.slice(oldId.length + 1)), (n) => options.onProgress?.((done += n), total * 2))
-        }
+    const home = this.store.home
+    /** What stands in the way of registering `vm` in `doc`, first the conflicts Import-VM reports. */
+    const incompatibilities = async (current: StoreDocument): Promise<Incompatibility[]> => {
+      const found = conflicts(current, vm, checkpoints)
+      const host = resolveHost(current.host, home)
+      if (!(SUPPORTED_VM_VERSIONS as readonly string[]).includes(vm.version)) {
+        found.push(incompatibility('invalid-argument', `The virtual machine's configuration version ${vm.version} is not supported by this host (it supports ${SUPPORTED_VM_VERSIONS.join(', ')}).`))
       }
-      if (source.savedState) vm.savedState = await this.relocateSavedState(source.savedState, target, vm.id, oldId)
-      await this.store.update((fresh) => {
-        conflicts(fresh, vm, checkpoints)
-        fresh.vms.push(vm)
-        fresh.checkpoints.push(...checkpoints)
-        logEvent(fresh, vm, `Virtual machine '${vm.name}' was imported from '${folder}'${options.copy ? ' (copied)' : ' (registered in place)'} with ${checkpoints.length} checkpoints${options.generateNewId ? `, as a new virtual machine (was ${oldId})` : ''}.`)
-      })
-    } catch (error) {
-      if (copiedTo) await rm(copiedTo, {recursive: true, force: true}).catch(() => {})
-      throw error
+      if (vm.processor.count > host.logicalProcessorCount) {
+        found.push(incompatibility('invalid-argument', `The virtual machine has ${vm.processor.count} virtual processors; the host has ${host.logicalProcessorCount} logical processors.`))
+      }
+      if (vm.memory.startup > host.memoryCapacity) {
+        found.push(incompatibility('invalid-argument', `The virtual machine's startup memory (${vm.memory.startup / 1048576} MB) is more than the host's memory capacity (${Math.floor(host.memoryCapacity / 1048576)} MB).`))
+      }
+      if (options.copy && (await isDirectory(checkpointDirectory(vm)))) {
+        found.push(incompatibility('conflict', `${CONFLICT} Import-VM: the folder '${checkpointDirectory(vm)}' already exists.`))
+      }
+      return found
     }
-    return vm
+    return {folder, manifest, source, oldId, vm, checkpoints, total, hashedBytes, incompatibilities}
   }
 
   /** The saved state's record at its new place; with a new VMId, its state file says so (and gets new sums). */
@@ -182,16 +324,39 @@ export class ExportImportService {
   }
 }
 
-function conflicts(doc: {vms: VmRecord[]; checkpoints: CheckpointRecord[]}, vm: VmRecord, checkpoints: readonly CheckpointRecord[]): void {
+/** One thing that keeps an export from being imported (Compare-VM's VMCompatibilityError), and the error Import-VM raises for it. */
+export interface Incompatibility {
+  message: string
+  error: HvError
+}
+
+function incompatibility(kind: HvError['kind'], message: string): Incompatibility {
+  return {message, error: new HvError(kind, message)}
+}
+
+/** Compare-VM's VMCompatibilityReport. */
+export interface CompatibilityReport {
+  vm: VmRecord
+  folder: string
+  copy: boolean
+  generateNewId: boolean
+  snapshotPath: string
+  vhdDestinationPath: string | null
+  incompatibilities: Incompatibility[]
+}
+
+function conflicts(doc: {vms: VmRecord[]; checkpoints: CheckpointRecord[]}, vm: VmRecord, checkpoints: readonly CheckpointRecord[]): Incompatibility[] {
+  const found: Incompatibility[] = []
   const existing = doc.vms.find((v) => v.id === vm.id)
   if (existing) {
-    throw new ConflictError(
+    found.push(incompatibility('conflict',
       `${CONFLICT} Import-VM: a virtual machine with ID "${vm.id}" ('${existing.name}') is already registered. Import with --copy --generate-new-id to make a new virtual machine of it.`,
-    )
+    ))
   }
   const ids = new Set(doc.checkpoints.map((c) => c.id))
   const clash = checkpoints.find((c) => ids.has(c.id))
-  if (clash) throw new ConflictError(`${CONFLICT} Import-VM: a checkpoint with ID "${clash.id}" already exists. Import with --copy --generate-new-id.`)
+  if (clash) found.push(incompatibility('conflict', `${CONFLICT} Import-VM: a checkpoint with ID "${clash.id}" already exists. Import with --copy --generate-new-id.`))
+  return found
 }
 
 
