@@ -30,9 +30,26 @@ const common = {
   supported: {'dynamic-import': false},
 }
 
+/**
+ * Two of oclif's imports resolve to stand-ins that load the real package only
+ * when it is used: `debug` (only with DEBUG set) and `supports-color` (only
+ * when oclif asks whether to colour). Loaded up front, they cost every run.
+ */
+const lazyOclifDependencies = {
+  name: 'lazy-oclif-dependencies',
+  setup(build) {
+    for (const [name, file] of [['debug', 'oclif-debug.cjs'], ['supports-color', 'oclif-supports-color.cjs']]) {
+      const standIn = join(root, 'src', 'cli', file)
+      // The stand-in's own require of the package resolves to the package.
+      build.onResolve({filter: new RegExp(`^${name}$`)}, (args) => (args.importer === standIn ? undefined : {path: standIn}))
+    }
+  },
+}
+
 rmSync(join(root, 'dist'), {recursive: true, force: true})
 await build({
   ...common,
+  plugins: [lazyOclifDependencies],
   entryPoints: [join(root, 'src', 'cli', 'entry.ts')],
   outfile: bundle,
   external: ['cli-table3', 'chalk', '@inquirer/prompts', 'typescript', 'ts-node'],

@@ -31,6 +31,10 @@ export abstract class HvCommand extends Command {
 
   protected override async init(): Promise<void> {
     const ctor = this.ctor as unknown as Partial<ParameterTable> & {baseFlags?: ParameterTable['flags']}
+    // oclif would read a missing positional from a piped stdin (`echo x | hv get-vm` would select VM "x",
+    // and every run from a script would wait for stdin and load readline): a cmdlet's parameters bind only
+    // to what the command line says.
+    for (const arg of Object.values(ctor.args ?? {}) as Array<{ignoreStdin?: boolean}>) arg.ignoreStdin = true
     this.argv = normalizeArgv(this.argv, {flags: {...ctor.baseFlags, ...ctor.flags}, args: ctor.args ?? {}})
     this.preferences = commonPreferences(this.argv)
     await super.init()

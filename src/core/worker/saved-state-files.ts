@@ -1,7 +1,7 @@
-import {createHash} from 'node:crypto'
 import {mkdir, open, readFile, rename, rm} from 'node:fs/promises'
 import {join} from 'node:path'
 
+import {createSha256} from '../sha256.js'
 import type {SavedStateRecord} from '../store/schema.js'
 import {forEachNonZeroPage} from './memory-pages.js'
 
@@ -184,7 +184,7 @@ async function writeAtomically(path: string, chunks: Buffer[]): Promise<void> {
 }
 
 function sha256(chunks: Buffer[]): string {
-  const hash = createHash('sha256')
+  const hash = createSha256()
   for (const chunk of chunks) hash.update(chunk)
   return hash.digest('hex')
 }

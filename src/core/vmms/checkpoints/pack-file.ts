@@ -1,6 +1,6 @@
-import {createHash} from 'node:crypto'
 import {open, readFile, rename, unlink} from 'node:fs/promises'
 
+import {createSha256} from '../../sha256.js'
 import {temporaryName} from '../../store/atomic-json-file.js'
 
 /**
@@ -39,7 +39,7 @@ export interface PackIndexEntry {
 export class PackCorruptError extends Error {}
 
 export function sha256(data: Uint8Array): Buffer {
-  return createHash('sha256').update(data).digest()
+  return createSha256().update(data).digest()
 }
 
 /** Test hook: HV_FAULT_ENOSPC_AFTER_BYTES makes pack writes fail like a full disk after that many bytes. */

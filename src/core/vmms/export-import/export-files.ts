@@ -1,7 +1,7 @@
-import {createHash} from 'node:crypto'
 import {mkdir, open, readFile, stat} from 'node:fs/promises'
 import {dirname} from 'node:path'
 
+import {createSha256} from '../../sha256.js'
 import {checkWriteBudget} from '../checkpoints/pack-file.js'
 
 /**
@@ -44,7 +44,7 @@ export async function copyHashed(from: string, to: string, onBytes?: (n: number)
   try {
     const target = await open(to, 'w')
     try {
-      const hash = createHash('sha256')
+      const hash = createSha256()
       const buffer = Buffer.alloc(CHUNK)
       let bytes = 0
       for (;;) {
@@ -70,7 +70,7 @@ export async function copyHashed(from: string, to: string, onBytes?: (n: number)
 export async function hashFile(path: string, onBytes?: (n: number) => void): Promise<{bytes: number; sha256: string}> {
   const handle = await open(path, 'r')
   try {
-    const hash = createHash('sha256')
+    const hash = createSha256()
     const buffer = Buffer.alloc(CHUNK)
     let bytes = 0
     for (;;) {
@@ -87,7 +87,7 @@ export async function hashFile(path: string, onBytes?: (n: number) => void): Pro
 }
 
 export function sealManifest(manifest: Omit<ExportManifest, 'sha256'>): ExportManifest {
-  return {...manifest, sha256: createHash('sha256').update(JSON.stringify(manifest)).digest('hex')}
+  return {...manifest, sha256: createSha256().update(JSON.stringify(manifest)).digest('hex')}
 }
 
 /** Read a manifest and check its format, version and own checksum; problems name the file. */
@@ -106,7 +106,7 @@ export async function readManifest(path: string): Promise<ExportManifest> {
     throw new Error(`the export '${path}' was written by a newer hv (format version ${manifest.version}; this hv reads ${EXPORT_FORMAT_VERSION})`)
   }
   const {sha256, ...rest} = manifest
-  if (createHash('sha256').update(JSON.stringify(rest)).digest('hex') !== sha256 || !Array.isArray(manifest.files)) {
+  if (createSha256().update(JSON.stringify(rest)).digest('hex') !== sha256 || !Array.isArray(manifest.files)) {
     throw new Error(`the export manifest '${path}' was altered (its checksum does not match)`)
   }
   for (const file of manifest.files) {
