@@ -3,6 +3,7 @@ import {dirname, isAbsolute, join, resolve} from 'node:path'
 
 import {ConflictError, HvError, InvalidArgumentError} from '../../errors.js'
 import type {CheckpointRecord, SavedStateRecord, VmRecord} from '../../store/schema.js'
+import {withFirmwareDefaults} from '../../store/schema.js'
 import type {Store} from '../../store/store.js'
 import {STATE_FORMAT} from '../../worker/saved-state-files.js'
 import {withCheckpointLock} from '../checkpoints/files.js'
@@ -126,8 +127,9 @@ export class ExportImportService {
     const source = configuration.vm
     const oldId = source.id
     const doc = await this.store.read()
-    const vm: VmRecord = structuredClone(source)
-    let checkpoints = structuredClone(configuration.checkpoints)
+    // An export from an hv without firmware settings gets the defaults, as the store migration gives them.
+    const vm: VmRecord = withFirmwareDefaults(structuredClone(source))
+    let checkpoints = structuredClone(configuration.checkpoints).map((c) => ({...c, configuration: withFirmwareDefaults(c.configuration)}))
     if (options.generateNewId) {
       vm.id = globalThis.crypto.randomUUID()
       const ids = new Map(checkpoints.map((c) => [c.id, globalThis.crypto.randomUUID()]))
