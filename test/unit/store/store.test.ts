@@ -6,7 +6,7 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {StoreError} from '../../../src/core/errors.js'
 import {InterProcessLock} from '../../../src/core/store/interprocess-lock.js'
-import {SCHEMA_VERSION} from '../../../src/core/store/schema.js'
+import {defaultFirmware, defaultVideo, SCHEMA_VERSION} from '../../../src/core/store/schema.js'
 import {Store} from '../../../src/core/store/store.js'
 import {tempHome} from '../../helpers/hv.js'
 
@@ -104,6 +104,8 @@ describe('Store', () => {
       lastStop: null, checkpointType: 'Production', automaticCheckpointsEnabled: true, parentCheckpointId: null,
       parentCheckpointName: null,
       integrationServices: {},
+      firmware: defaultFirmware(1),
+      video: defaultVideo(),
     })
     expect(doc.nextEventId).toBe(3)
   })
@@ -113,9 +115,23 @@ describe('Store', () => {
     const vm = {id: 'y', name: 'two', checkpointType: 'Standard', automaticCheckpointsEnabled: false, bootSource: null}
     writeFileSync(store.file, JSON.stringify({schemaVersion: 2, host: {}, vms: [vm], events: [], nextEventId: 1}))
     const doc = await store.read()
-    expect(doc.schemaVersion).toBe(3)
+    expect(doc.schemaVersion).toBe(SCHEMA_VERSION)
     expect(doc.checkpoints).toEqual([])
-    expect(doc.vms[0]).toEqual({...vm, parentCheckpointId: null, parentCheckpointName: null, integrationServices: {}})
+    expect(doc.vms[0]).toEqual({
+      ...vm, parentCheckpointId: null, parentCheckpointName: null, integrationServices: {}, firmware: defaultFirmware(1), video: defaultVideo(),
+    })
+  })
+
+  it('migrates a schema 3 document: VMs and checkpoint configurations gain the firmware of their generation and video defaults', async () => {
+    const store = new Store(home)
+    const vm = {id: 'z', name: 'three', generation: 2}
+    const checkpoint = {id: 'c', vmId: 'z', configuration: {generation: 2, version: '10.0'}}
+    writeFileSync(store.file, JSON.stringify({schemaVersion: 3, host: {}, vms: [vm], checkpoints: [checkpoint], events: [], nextEventId: 1}))
+    const doc = await store.read()
+    expect(doc.schemaVersion).toBe(4)
+    expect(doc.vms[0]).toEqual({...vm, firmware: defaultFirmware(2), video: defaultVideo()})
+    expect(doc.vms[0].firmware).toMatchObject({kind: 'uefi', secureBoot: 'On', secureBootTemplateId: '1734c6e8-3154-4dda-ba5f-a874cc483422', bootOrder: []})
+    expect(doc.checkpoints[0].configuration).toEqual({...checkpoint.configuration, firmware: defaultFirmware(2), video: defaultVideo()})
   })
 
   it('leaves no temporary file when the last-good copy already is the current document', async () => {
