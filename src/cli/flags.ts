@@ -155,3 +155,26 @@ export function bootSourceFrom(flags: {guest?: string; 'boot-kernel'?: string; '
   if (flags['kernel-command-line'] !== undefined) throw new InvalidArgumentError('--kernel-command-line goes with --boot-kernel.')
   return undefined
 }
+
+/** A PowerShell array argument: `a,b,c`, also written `@("a", "b")`. */
+export function splitList(input: string): string[] {
+  const inner = input.trim().replace(/^@\((.*)\)$/s, '$1')
+  return inner.split(',').map((item) => item.trim().replace(/^(['"])(.*)\1$/, '$2').trim()).filter((item) => item.length)
+}
+
+/** A list of enum values (`-StartupOrder CD,IDE,...`), each matched case-insensitively. */
+export const enumListFlag = <T extends string>(parameter: string, values: readonly T[], description: string) =>
+  Flags.custom<T[]>({
+    description: `${description} (a comma-separated list of ${values.join(', ')})`,
+    helpValue: '<a,b,...>',
+    parse: async (input) =>
+      splitList(input).map((item) => {
+        const match = values.find((v) => v.toLowerCase() === item.toLowerCase())
+        if (!match) {
+          throw new InvalidArgumentError(
+            `Cannot bind parameter '${parameter}'. Cannot convert value "${item}": specify one of the following enumerator names and try again: ${values.join(', ')}.`,
+          )
+        }
+        return match
+      }),
+  })()

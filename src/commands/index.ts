@@ -43,6 +43,16 @@ import ImportVm from './import-vm.js'
 import RemoveVmCheckpoint from './remove-vmcheckpoint.js'
 import RenameVmCheckpoint from './rename-vmcheckpoint.js'
 import RestoreVmCheckpoint from './restore-vmcheckpoint.js'
+// Firmware, boot order, video and configuration versions.
+import GetVmBios from './get-vmbios.js'
+import GetVmFirmware from './get-vmfirmware.js'
+import GetVmHostSupportedVersion from './get-vmhostsupportedversion.js'
+import GetVmVideo from './get-vmvideo.js'
+import RemoveVmSavedState from './remove-vmsavedstate.js'
+import SetVmBios from './set-vmbios.js'
+import SetVmFirmware from './set-vmfirmware.js'
+import SetVmVideo from './set-vmvideo.js'
+import UpdateVmVersion from './update-vmversion.js'
 
 export const COMMANDS = {
   'disable-vmintegrationservice': DisableVmIntegrationService,
@@ -84,4 +94,14 @@ export const COMMANDS = {
   'remove-vmcheckpoint': RemoveVmCheckpoint,
   'rename-vmcheckpoint': RenameVmCheckpoint,
   'restore-vmcheckpoint': RestoreVmCheckpoint,
+  // Firmware, boot order, video and configuration versions.
+  'get-vmbios': GetVmBios,
+  'get-vmfirmware': GetVmFirmware,
+  'get-vmhostsupportedversion': GetVmHostSupportedVersion,
+  'get-vmvideo': GetVmVideo,
+  'remove-vmsavedstate': RemoveVmSavedState,
+  'set-vmbios': SetVmBios,
+  'set-vmfirmware': SetVmFirmware,
+  'set-vmvideo': SetVmVideo,
+  'update-vmversion': UpdateVmVersion,
 }

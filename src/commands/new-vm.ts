@@ -6,7 +6,7 @@ import {HvCommand} from '../cli/base-command.js'
 import {bootSourceFlags, bootSourceFrom, enumFlag, integerFlag, outputFlags, sizeFlag, vmNameArg, whatIfFlag} from '../cli/flags.js'
 import {vmView} from '../cli/views/vm.js'
 import {TIME_MODES} from '../core/store/schema.js'
-import {DEFAULT_VM_NAME} from '../core/vmms/index.js'
+import {DEFAULT_VM_NAME, NEW_VM_BOOT_DEVICES} from '../core/vmms/index.js'
 
 export default class NewVm extends HvCommand {
   static summary = 'Create a virtual machine (New-VM).'
@@ -17,6 +17,7 @@ export default class NewVm extends HvCommand {
     '<%= config.bin %> new-vm --name web02 --memory-startup-bytes 512MB --json',
     '<%= config.bin %> new-vm demo --guest tinyos',
     '<%= config.bin %> new-vm k --boot-kernel ./prog.bin --memory-startup-bytes 32MB',
+    '<%= config.bin %> new-vm VM01 -Generation 1 -BootDevice CD',
   ]
   static args = {
     name: vmNameArg(`Name of the VM (default "${DEFAULT_VM_NAME}").`),
@@ -28,6 +29,7 @@ export default class NewVm extends HvCommand {
     version: Flags.string({description: 'Configuration version (default: the host\'s newest).'}),
     'no-vhd': Flags.boolean({description: 'Create the VM without a virtual hard disk (what hv does unless a disk is asked for).'}),
     ...bootSourceFlags,
+    'boot-device': enumFlag('BootDevice', NEW_VM_BOOT_DEVICES, 'The device that boots first: Generation 1 puts it first in the BIOS startup order (VHD means IDE, NetworkAdapter LegacyNetworkAdapter); Generation 2 puts the first such device attached first in the boot order'),
     'time-mode': enumFlag('TimeMode', TIME_MODES, 'Guest time: the host clock, or deterministic (advancing with executed instructions)'),
     ...whatIfFlag,
     ...outputFlags,
@@ -45,6 +47,7 @@ export default class NewVm extends HvCommand {
       version: flags.version,
       bootSource: bootSourceFrom(flags),
       timeMode: flags['time-mode'],
+      bootDevice: flags['boot-device'],
     })
     await this.print(await this.withStatus([vm], false), vmView, flags)
   }

@@ -7,7 +7,7 @@ import {boolFlag, bootSourceFlags, bootSourceFrom, enumFlag, integerFlag, output
 import {vmView} from '../cli/views/vm.js'
 import {InvalidArgumentError} from '../core/errors.js'
 import {
-  AUTOMATIC_CRITICAL_ERROR_ACTIONS, ENHANCED_SESSION_TRANSPORT_TYPES, ON_OFF, TIME_MODES, TRIPLE_FAULT_ACTIONS,
+  AUTOMATIC_CRITICAL_ERROR_ACTIONS, ENHANCED_SESSION_TRANSPORT_TYPES, ON_OFF_STATES, TIME_MODES, TRIPLE_FAULT_ACTIONS,
 } from '../core/store/schema.js'
 import {AUTOMATIC_START_ACTIONS, AUTOMATIC_STOP_ACTIONS, CHECKPOINT_TYPES} from '../core/vmms/index.js'
 
@@ -47,7 +47,7 @@ export default class SetVm extends HvCommand {
     'allow-unverified-paths': Flags.boolean({description: 'Take -SnapshotFileLocation and -SmartPagingFilePath without checking that they exist.'}),
     'automatic-critical-error-action': enumFlag('AutomaticCriticalErrorAction', AUTOMATIC_CRITICAL_ERROR_ACTIONS, 'What a critical storage error does (recorded)'),
     'automatic-critical-error-action-timeout': integerFlag('AutomaticCriticalErrorActionTimeout', 'Minutes to wait in the paused critical state (recorded).'),
-    'lock-on-disconnect': enumFlag('LockOnDisconnect', ON_OFF, 'Lock the guest session when the console disconnects (recorded)'),
+    'lock-on-disconnect': enumFlag('LockOnDisconnect', ON_OFF_STATES, 'Lock the guest session when the console disconnects (recorded)'),
     'guest-controlled-cache-types': boolFlag('GuestControlledCacheTypes', 'Let the guest control memory cache types (recorded; VM off).'),
     'low-memory-mapped-io-space': sizeFlag('LowMemoryMappedIoSpace', 'Size of the MMIO gap below 4 GiB, 128MB-3.5GB (VM off).'),
     'high-memory-mapped-io-space': sizeFlag('HighMemoryMappedIoSpace', 'Size of the MMIO space above 4 GiB (recorded; VM off).'),

@@ -44,8 +44,6 @@ export interface ProcessorSettings {
 
 export const AUTOMATIC_CRITICAL_ERROR_ACTIONS = ['None', 'Pause'] as const
 export type AutomaticCriticalErrorAction = (typeof AUTOMATIC_CRITICAL_ERROR_ACTIONS)[number]
-export const ON_OFF = ['On', 'Off'] as const
-export type OnOffState = (typeof ON_OFF)[number]
 export const ENHANCED_SESSION_TRANSPORT_TYPES = ['VMBus', 'HvSocket'] as const
 export type EnhancedSessionTransportType = (typeof ENHANCED_SESSION_TRANSPORT_TYPES)[number]
 
@@ -93,6 +91,65 @@ export type TimeMode = (typeof TIME_MODES)[number]
 
 export const TRIPLE_FAULT_ACTIONS = ['Reset', 'TurnOff'] as const
 export type TripleFaultAction = (typeof TRIPLE_FAULT_ACTIONS)[number]
+
+/** Set-VMBios -StartupOrder devices (Hyper-V's BootDevice enumeration as Generation 1 uses it). */
+export const BIOS_BOOT_DEVICES = ['CD', 'IDE', 'LegacyNetworkAdapter', 'Floppy'] as const
+export type BiosBootDevice = (typeof BIOS_BOOT_DEVICES)[number]
+
+export const ON_OFF_STATES = ['On', 'Off'] as const
+export type OnOffState = (typeof ON_OFF_STATES)[number]
+
+export const CONSOLE_MODES = ['Default', 'COM1', 'COM2', 'None'] as const
+export type ConsoleMode = (typeof CONSOLE_MODES)[number]
+
+export const NETWORK_BOOT_PROTOCOLS = ['IPv4', 'IPv6'] as const
+export type NetworkBootProtocol = (typeof NETWORK_BOOT_PROTOCOLS)[number]
+
+/** A boot entry of a Generation 2 VM's firmware (Hyper-V's VMBootSource). */
+export interface BootEntryRecord {
+  bootType: 'Drive' | 'Network' | 'File'
+  /** The device the entry boots, in hv's device-reference spelling (see vmms/firmware/boot-order.ts). */
+  device: string
+  description: string
+  firmwarePath: string
+}
+
+/** Generation 1: the BIOS settings Get-VMBios shows. */
+export interface BiosSettings {
+  kind: 'bios'
+  startupOrder: BiosBootDevice[]
+  numLockEnabled: boolean
+}
+
+/** Generation 2: the UEFI settings Get-VMFirmware shows. Secure Boot is recorded only: hv has no UEFI. */
+export interface UefiSettings {
+  kind: 'uefi'
+  secureBoot: OnOffState
+  secureBootTemplateId: string
+  /** The boot entries of the VM's drives and network adapters, in boot order. */
+  bootOrder: BootEntryRecord[]
+  /**
+   * New-VM -BootDevice on Generation 2 names a kind of device; Hyper-V creates it
+   * at once. hv's drives and adapters come later: the first one of this kind to be
+   * attached goes to the front of the boot order (see placeBootEntry).
+   */
+  firstBootDeviceKind: 'CD' | 'VHD' | 'NetworkAdapter' | null
+  consoleMode: ConsoleMode
+  pauseAfterBootFailure: OnOffState
+  preferredNetworkBootProtocol: NetworkBootProtocol
+}
+
+export type FirmwareSettings = BiosSettings | UefiSettings
+
+export const RESOLUTION_TYPES = ['Maximum', 'Single', 'Default'] as const
+export type ResolutionType = (typeof RESOLUTION_TYPES)[number]
+
+/** Set-VMVideo's settings of the synthetic display (recorded: hv has no display). */
+export interface VideoSettings {
+  resolutionType: ResolutionType
+  horizontalResolution: number
+  verticalResolution: number
+}
 
 /** The worker process serving a running VM. */
 export interface WorkerRecord {
@@ -158,6 +215,9 @@ export interface VmRecord {
   parentCheckpointId: string | null
   /** Its name, kept in step with renames so listing VMs needs no lookup. */
   parentCheckpointName: string | null
+  /** BIOS (Generation 1) or UEFI (Generation 2) settings and boot order. */
+  firmware: FirmwareSettings
+  video: VideoSettings
 }
 
 /** The kinds of checkpoint a VM can hold (Get-VMSnapshot's SnapshotType). */
@@ -175,6 +235,8 @@ export interface CheckpointConfiguration {
   bootSource: BootSource | null
   timeMode: TimeMode
   tripleFaultAction: TripleFaultAction
+  firmware: FirmwareSettings
+  video: VideoSettings
 }
 
 /**
@@ -282,22 +344,23 @@ export const MIGRATIONS: Record<number, (doc: Record<string, unknown>) => Record
       ...vm,
     })),
   }),
-  // Version 4: the Set-VM and Set-VMProcessor settings real automation passes.
+  // Version 4: the Set-VM and Set-VMProcessor settings real automation passes, and the firmware (BIOS or
+  // UEFI, with the boot order) and video settings, to VMs and checkpoints.
   3: (doc) => {
     type Processor = Record<string, unknown>
-    const vms = (doc.vms as Array<Record<string, unknown> & {id: string; path: string; processor: Processor}>).map((vm) => ({
+    const vms = (doc.vms as Array<Record<string, unknown> & {id: string; path: string; processor: Processor}>).map((vm) => withFirmwareDefaults({
       settings: defaultVmSettings(vm.path),
       ...vm,
       processor: {...defaultProcessorAdditions(), ...vm.processor},
     }))
     const pathOf = new Map(vms.map((vm) => [vm.id, vm.path]))
-    const checkpoints = (doc.checkpoints as Array<Record<string, unknown> & {vmId: string; configuration: {processor: Processor}}>).map((c) => ({
+    const checkpoints = ((doc.checkpoints ?? []) as Array<Record<string, unknown> & {vmId: string; configuration: {processor: Processor}}>).map((c) => ({
       ...c,
-      configuration: {
+      configuration: withFirmwareDefaults({
         settings: defaultVmSettings(pathOf.get(c.vmId) ?? '.'),
         ...c.configuration,
         processor: {...defaultProcessorAdditions(), ...c.configuration.processor},
-      },
+      }),
     }))
     return {...doc, schemaVersion: 4, vms, checkpoints}
   },
@@ -321,6 +384,34 @@ export function defaultVmSettings(path: string): VmSettings {
     highMemoryMappedIoSpace: 512 * 1024 * 1024,
     enhancedSessionTransportType: 'VMBus',
   }
+}
+
+/** Hyper-V's settings for a new VM of the generation: BIOS order CD, IDE, network, floppy; UEFI with Secure Boot on. */
+export function defaultFirmware(generation: 1 | 2): FirmwareSettings {
+  if (generation === 1) return {kind: 'bios', startupOrder: [...BIOS_BOOT_DEVICES], numLockEnabled: false}
+  return {
+    kind: 'uefi',
+    secureBoot: 'On',
+    secureBootTemplateId: MICROSOFT_WINDOWS_TEMPLATE_ID,
+    bootOrder: [],
+    firstBootDeviceKind: null,
+    consoleMode: 'Default',
+    pauseAfterBootFailure: 'Off',
+    preferredNetworkBootProtocol: 'IPv4',
+  }
+}
+
+/** The MicrosoftWindows Secure Boot template, Hyper-V's default. */
+export const MICROSOFT_WINDOWS_TEMPLATE_ID = '1734c6e8-3154-4dda-ba5f-a874cc483422'
+
+export function defaultVideo(): VideoSettings {
+  return {resolutionType: 'Maximum', horizontalResolution: 1024, verticalResolution: 768}
+}
+
+/** Fill in firmware and video settings a record (VM or checkpoint configuration, from an older store or export) lacks. */
+export function withFirmwareDefaults<T extends object>(record: T): T {
+  const generation = (record as {generation?: unknown}).generation === 2 ? 2 : 1
+  return {firmware: defaultFirmware(generation), video: defaultVideo(), ...record}
 }
 
 /** A structural check, enough to refuse a document that is JSON but not ours. */

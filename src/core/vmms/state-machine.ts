@@ -8,7 +8,7 @@ import type {VmRecord, VmState} from '../store/schema.js'
  */
 export type VmOperation =
   | 'start' | 'stop' | 'turn-off' | 'save' | 'pause' | 'resume' | 'restart' | 'remove' | 'reconfigure-hardware'
-  | 'checkpoint' | 'apply-checkpoint' | 'export'
+  | 'checkpoint' | 'apply-checkpoint' | 'export' | 'remove-saved-state' | 'upgrade-version'
 
 interface OperationRule {
   from: readonly VmState[]
@@ -30,6 +30,9 @@ const RULES: Record<VmOperation, OperationRule> = {
   checkpoint: {from: ['Off', 'OffCritical', 'Saved', 'SavedCritical', 'Running', 'Paused'], target: null, verb: 'create a checkpoint'},
   'apply-checkpoint': {from: ['Off', 'OffCritical', 'Saved', 'SavedCritical'], target: null, verb: 'apply the checkpoint'},
   export: {from: ['Off', 'OffCritical', 'Saved', 'SavedCritical'], target: null, verb: 'be exported'},
+  'remove-saved-state': {from: ['Saved', 'SavedCritical'], target: null, verb: 'remove its saved state'},
+  // A saved state belongs to the configuration version it was saved with: Hyper-V upgrades only VMs that are off.
+  'upgrade-version': {from: ['Off', 'OffCritical'], target: null, verb: 'upgrade its configuration version'},
 }
 
 export type TransitionCheck = {allowed: true} | {allowed: false; alreadyThere: true}

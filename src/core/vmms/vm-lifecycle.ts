@@ -57,18 +57,8 @@ export class VmLifecycle {
     const vm = await this.get(id)
     const check = checkTransition(vm, 'turn-off')
     if (!check.allowed) return {vm, warning: `The virtual machine '${vm.name}' is already in the specified state.`}
-    if (vm.state === 'Saved' || vm.state === 'SavedCritical') {
-      // Turning off a saved VM discards its saved state.
-      await this.store.update((doc) => {
-        const current = this.find(doc, id)
-        checkTransition(current, 'turn-off')
-        current.state = 'Off'
-        current.savedState = null
-        logEvent(doc, current, `The saved state of '${current.name}' was deleted; the virtual machine is off.`)
-      })
-      if (vm.savedState) await rm(vm.savedState.directory, {recursive: true, force: true}).catch(() => {})
-      return {vm: await this.get(id)}
-    }
+    // Turning off a saved VM discards its saved state.
+    if (vm.state === 'Saved' || vm.state === 'SavedCritical') return {vm: await this.discardSavedState(id, 'turn-off')}
     await this.askWorker(vm, 'turn-off', 10_000).catch(async (error) => {
       // An answer lost as the worker exits is no failure; a worker that is still there and silent is killed.
       await this.waitForState(id, (state) => !WORKER_STATES.includes(state), 2_000).catch(() => {})
@@ -78,6 +68,11 @@ export class VmLifecycle {
     })
     await this.waitForState(id, (state) => !WORKER_STATES.includes(state))
     return {vm: await this.get(id)}
+  }
+
+  /** Remove-VMSavedState: a Saved VM loses its saved state and is Off; any other state is an error. */
+  async removeSavedState(id: string): Promise<LifecycleResult> {
+    return {vm: await this.discardSavedState(id, 'remove-saved-state')}
   }
 
   async shutdown(id: string, force: boolean): Promise<LifecycleResult> {
@@ -186,6 +181,21 @@ export class VmLifecycle {
   }
 
   // ---- helpers ----
+
+  /** The VM becomes Off without its saved state: the record first (under the lock), then the files on disk. */
+  private async discardSavedState(id: string, op: 'turn-off' | 'remove-saved-state'): Promise<VmRecord> {
+    const saved = await this.store.update((doc) => {
+      const current = this.find(doc, id)
+      checkTransition(current, op)
+      const record = current.savedState
+      current.state = 'Off'
+      current.savedState = null
+      logEvent(doc, current, `The saved state of '${current.name}' was deleted; the virtual machine is off.`)
+      return record
+    })
+    if (saved) await rm(saved.directory, {recursive: true, force: true}).catch(() => {})
+    return this.get(id)
+  }
 
   private async simple(id: string, op: VmOperation, request: 'pause' | 'resume' | 'reset'): Promise<LifecycleResult> {
     const vm = await this.get(id)

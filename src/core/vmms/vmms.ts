@@ -8,12 +8,16 @@ import {
   type MemorySettings, type ProcessorSettings, type StoreDocument, type TimeMode, type TripleFaultAction, type VmRecord,
   type VmSettings,
 } from '../store/schema.js'
+import {defaultFirmware, defaultVideo} from '../store/schema.js'
 import {Store} from '../store/store.js'
 import {validateBootSource} from './boot-source.js'
 import {CheckpointService} from './checkpoints/checkpoint-service.js'
 import {checkpointDirectory} from './checkpoints/files.js'
 import {ExportImportService} from './export-import/export-import-service.js'
 import {logEvent} from './event-log.js'
+import {applyNewVmBootDevice, type NewVmBootDevice} from './firmware/boot-order.js'
+import {FirmwareService} from './firmware/firmware-service.js'
+import {upgradeVmVersion} from './host-versions.js'
 import {DEFAULT_VM_VERSION, resolveHost, SUPPORTED_VM_VERSIONS, type ResolvedHost} from './host.js'
 import {checkTransition} from './state-machine.js'
 import {settingsNeedOff, validateVmSettings} from './vm-settings.js'
@@ -34,6 +38,8 @@ export interface NewVmOptions {
   version?: string
   bootSource?: BootSource
   timeMode?: TimeMode
+  /** New-VM -BootDevice: the device class (Generation 1) or device kind (Generation 2) that boots first. */
+  bootDevice?: NewVmBootDevice
 }
 
 export interface VmChanges {
@@ -98,12 +104,15 @@ export class Vmms {
   readonly checkpoints: CheckpointService
   /** Export-VM and Import-VM. */
   readonly transfer: ExportImportService
+  /** Firmware (BIOS or UEFI) and video settings. */
+  readonly firmware: FirmwareService
 
   constructor(readonly store: Store) {
     this.lifecycle = new VmLifecycle(store)
     this.guestServices = new GuestServices(store)
     this.checkpoints = new CheckpointService(store)
     this.transfer = new ExportImportService(store)
+    this.firmware = new FirmwareService(store)
   }
 
   static open(home: string = resolveHvHome()): Vmms {
@@ -173,7 +182,10 @@ export class Vmms {
         parentCheckpointId: null,
         parentCheckpointName: null,
         integrationServices: {},
+        firmware: defaultFirmware(generation),
+        video: defaultVideo(),
       }
+      if (options.bootDevice) applyNewVmBootDevice(vm, options.bootDevice)
       doc.vms.push(vm)
       logEvent(doc, vm, `Virtual machine '${name}' was created (Generation ${generation}, ${memory.startup / MB} MB, version ${version}${vm.bootSource ? `, boots ${describeBootSource(vm.bootSource)}` : ''}).`)
       return vm
@@ -268,6 +280,15 @@ export class Vmms {
         described.push(...Object.entries(settings).map(([key, value]) => `${key.charAt(0).toUpperCase()}${key.slice(1)} ${value}`))
       }
       return described.length ? `Virtual machine '${vm.name}' was reconfigured: ${described.join(', ')}.` : null
+    })
+  }
+
+  /** Update-VMVersion: every selected VM (all Off, not yet at the newest version) goes to the host's default version. */
+  async updateVmVersion(selector: VmSelector): Promise<VmRecord[]> {
+    return this.store.update((doc) => {
+      const targets = selectVms(doc.vms, selector)
+      for (const vm of targets) upgradeVmVersion(doc, vm)
+      return targets
     })
   }
 

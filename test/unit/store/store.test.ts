@@ -6,7 +6,7 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {StoreError} from '../../../src/core/errors.js'
 import {InterProcessLock} from '../../../src/core/store/interprocess-lock.js'
-import {SCHEMA_VERSION} from '../../../src/core/store/schema.js'
+import {defaultFirmware, defaultVideo, SCHEMA_VERSION} from '../../../src/core/store/schema.js'
 import {Store} from '../../../src/core/store/store.js'
 import {tempHome} from '../../helpers/hv.js'
 
@@ -104,6 +104,8 @@ describe('Store', () => {
       lastStop: null, checkpointType: 'Production', automaticCheckpointsEnabled: true, parentCheckpointId: null,
       parentCheckpointName: null,
       integrationServices: {},
+      firmware: defaultFirmware(1),
+      video: defaultVideo(),
     })
     expect(doc.nextEventId).toBe(3)
   })
@@ -118,7 +120,7 @@ describe('Store', () => {
     expect(doc.vms[0]).toMatchObject({...vm, parentCheckpointId: null, parentCheckpointName: null, integrationServices: {}})
   })
 
-  it('migrates a schema 3 document: VMs and checkpoint configurations gain the Set-VM settings, checkpoints kept under the VM path', async () => {
+  it('migrates a schema 3 document: VMs and checkpoint configurations gain the Set-VM settings (checkpoints kept under the VM path), firmware and video', async () => {
     const store = new Store(home)
     const processor = {count: 2, reserve: 0, maximum: 100, relativeWeight: 100}
     const vm = {id: 'z', name: 'three', path: '/vms', generation: 2, processor}
@@ -130,6 +132,10 @@ describe('Store', () => {
     expect(doc.vms[0].settings).toMatchObject({snapshotFileLocation: '/vms', smartPagingFilePath: '/vms', lowMemoryMappedIoSpace: 128 * 1024 * 1024, automaticCriticalErrorAction: 'Pause'})
     expect(doc.checkpoints[0].configuration.settings.snapshotFileLocation).toBe('/vms')
     expect(doc.checkpoints[0].configuration.processor.hwThreadCountPerCore).toBe(0)
+    // ... and the firmware of their generation, with the video defaults.
+    expect(doc.vms[0]).toMatchObject({firmware: defaultFirmware(2), video: defaultVideo()})
+    expect(doc.vms[0].firmware).toMatchObject({kind: 'uefi', secureBoot: 'On', secureBootTemplateId: '1734c6e8-3154-4dda-ba5f-a874cc483422', bootOrder: []})
+    expect(doc.checkpoints[0].configuration).toMatchObject({firmware: defaultFirmware(2), video: defaultVideo()})
   })
 
   it('leaves no temporary file when the last-good copy already is the current document', async () => {

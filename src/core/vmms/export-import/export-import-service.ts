@@ -2,7 +2,7 @@ import {mkdir, readdir, readFile, rename, rm, stat, writeFile} from 'node:fs/pro
 import {dirname, isAbsolute, join, resolve} from 'node:path'
 
 import {ConflictError, HvError, InvalidArgumentError, NotFoundError} from '../../errors.js'
-import type {CheckpointRecord, SavedStateRecord, StoreDocument, VmRecord} from '../../store/schema.js'
+import {withFirmwareDefaults, type CheckpointRecord, type SavedStateRecord, type StoreDocument, type VmRecord} from '../../store/schema.js'
 import type {Store} from '../../store/store.js'
 import {STATE_FORMAT} from '../../worker/saved-state-files.js'
 import {materializeCheckpoint} from '../checkpoints/checkpoint-service.js'
@@ -273,8 +273,9 @@ export class ExportImportService {
     const source = configuration.vm
     const oldId = source.id
     const doc = await this.store.read()
-    const vm: VmRecord = structuredClone(source)
-    let checkpoints = structuredClone(configuration.checkpoints)
+    // An export from an hv without firmware settings gets the defaults, as the store migration gives them.
+    const vm: VmRecord = withFirmwareDefaults(structuredClone(source))
+    let checkpoints = structuredClone(configuration.checkpoints).map((c) => ({...c, configuration: withFirmwareDefaults(c.configuration)}))
     if (options.generateNewId) {
       vm.id = globalThis.crypto.randomUUID()
       const ids = new Map(checkpoints.map((c) => [c.id, globalThis.crypto.randomUUID()]))
