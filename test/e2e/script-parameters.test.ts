@@ -68,6 +68,12 @@ describe('defects scripts hit', () => {
     expectFailure(result, 2, /^enable-vmintegrationservice: Cannot process command because of one or more missing mandatory parameters: Name\.\n$/)
   })
 
+  it('a piped stdin never binds to a positional parameter', async () => {
+    const result = await hv(['get-vm', '--json'], {home, input: 'no-such-vm\n'})
+    expect(result.code, result.stderr).toBe(0)
+    expect(JSON.parse(result.stdout).map((vm: {Name: string}) => vm.Name)).toContain(name)
+  })
+
   it('import-vm of a missing path names that path', async () => {
     const missing = join(home, 'no', 'such', 'export')
     expectFailure(await run('import-vm', missing), 3, new RegExp(`'${missing}': the path does not exist`))
