@@ -19,7 +19,8 @@ export default class MeasureVm extends HvCommand {
     const {argv, flags} = await this.parse(MeasureVm)
     const vms = await this.vmms.getVms(this.selector(argv, flags.id))
     const {reports, unmetered} = await this.vmms.metering.measure(vms)
-    await this.print(reports, meteringReportView, flags)
+    // A refusal of every VM asked about prints no empty report: the error says it all.
+    if (reports.length || !unmetered.length) await this.print(reports, meteringReportView, flags)
     if (unmetered.length) {
       const names = unmetered.map((vm) => `'${vm.name}'`).join(', ')
       throw new InvalidStateError(

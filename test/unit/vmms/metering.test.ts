@@ -250,3 +250,11 @@ describe('the VMMS side', () => {
     expect((await vmms.getHost()).resourceMeteringSaveIntervalSeconds).toBe(86_400)
   })
 })
+
+describe('the schema 4 migration', () => {
+  it('gives VMs from before metering their metering off', async () => {
+    const {MIGRATIONS} = await import('../../../src/core/store/schema.js')
+    const migrated = MIGRATIONS[3]({schemaVersion: 3, vms: [{id: 'v', path: '/vms', generation: 1, processor: {count: 1}}], checkpoints: []})
+    expect((migrated.vms as VmRecord[])[0].resourceMetering).toBeNull()
+  })
+})
