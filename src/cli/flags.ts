@@ -5,6 +5,7 @@ import {resolve} from 'node:path'
 import {InvalidArgumentError} from '../core/errors.js'
 import type {BootSource} from '../core/store/schema.js'
 import {parseSize} from './sizes.js'
+import {parseTimeSpan} from './timespan.js'
 
 /**
  * The flag types every command shares, each converting and checking its value
@@ -15,6 +16,10 @@ import {parseSize} from './sizes.js'
 /** Bytes: `512MB`, `1.5GB`, `1073741824`. */
 export const sizeFlag = (parameter: string, description: string) =>
   Flags.custom<number>({description, helpValue: '<size>', parse: async (input) => parseSize(input, parameter)})()
+
+/** A TimeSpan (`01:30:00`, `1.00:00:00`), in seconds. */
+export const timeSpanFlag = (parameter: string, description: string) =>
+  Flags.custom<number>({description, helpValue: '<hh:mm:ss>', parse: async (input) => parseTimeSpan(input, parameter)})()
 
 export const integerFlag = (parameter: string, description: string) =>
   Flags.custom<number>({

@@ -53,6 +53,11 @@ import SetVmBios from './set-vmbios.js'
 import SetVmFirmware from './set-vmfirmware.js'
 import SetVmVideo from './set-vmvideo.js'
 import UpdateVmVersion from './update-vmversion.js'
+// Resource metering.
+import DisableVmResourceMetering from './disable-vmresourcemetering.js'
+import EnableVmResourceMetering from './enable-vmresourcemetering.js'
+import MeasureVm from './measure-vm.js'
+import ResetVmResourceMetering from './reset-vmresourcemetering.js'
 
 export const COMMANDS = {
   'disable-vmintegrationservice': DisableVmIntegrationService,
@@ -104,4 +109,9 @@ export const COMMANDS = {
   'set-vmfirmware': SetVmFirmware,
   'set-vmvideo': SetVmVideo,
   'update-vmversion': UpdateVmVersion,
+  // Resource metering.
+  'disable-vmresourcemetering': DisableVmResourceMetering,
+  'enable-vmresourcemetering': EnableVmResourceMetering,
+  'measure-vm': MeasureVm,
+  'reset-vmresourcemetering': ResetVmResourceMetering,
 }

@@ -1,5 +1,5 @@
 import {SUPPORTED_VM_VERSIONS, type ResolvedHost} from '../../core/vmms/index.js'
-import type {View} from '../render.js'
+import {formatTimeSpan, type View} from '../render.js'
 
 /** Get-VMHost's VMHost object. */
 export function vmHostObject(host: ResolvedHost) {
@@ -12,6 +12,7 @@ export function vmHostObject(host: ResolvedHost) {
     VirtualMachinePath: host.virtualMachinePath,
     MacAddressMinimum: host.macAddressMinimum,
     MacAddressMaximum: host.macAddressMaximum,
+    ResourceMeteringSaveInterval: formatTimeSpan(host.resourceMeteringSaveIntervalSeconds),
     SupportedVmVersions: [...SUPPORTED_VM_VERSIONS],
     VirtualMachineMigrationEnabled: false,
   }

@@ -94,6 +94,7 @@ export function virtualMachineObject({vm, live}: VmWithStatus) {
     NetworkAdapters: [],
     FibreChannelHostBusAdapters: [],
     BatteryPassthroughEnabled: false,
+    ResourceMeteringEnabled: (vm.resourceMetering ?? null) !== null,
     BootSourceType: vm.bootSource?.kind === 'guest' ? 'Guest' : vm.bootSource?.kind === 'kernel' ? 'Kernel' : vm.bootSource?.kind === 'firmware' ? 'Firmware' : 'None',
     BootSource: bootSourceText(vm),
     TimeMode: vm.timeMode,

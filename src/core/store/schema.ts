@@ -218,6 +218,58 @@ export interface VmRecord {
   /** BIOS (Generation 1) or UEFI (Generation 2) settings and boot order. */
   firmware: FirmwareSettings
   video: VideoSettings
+  /** Enable-VMResourceMetering's figures; null while metering is off (Get-VM's ResourceMeteringEnabled). */
+  resourceMetering: ResourceMeteringRecord | null
+}
+
+/**
+ * What resource metering has gathered since it was enabled or last reset. The
+ * figures are sums over the time the VM ran (Running or Paused): averages are
+ * these sums divided by meteredMs, so samples may come at any pace and a
+ * worker that restarts adds to them. The worker merges what it measured into
+ * this record at the host's ResourceMeteringSaveInterval and when it stops.
+ */
+export interface ResourceMeteringRecord {
+  /** New at every enable and reset: a worker's figures from before a reset are not added after it. */
+  epoch: string
+  /** When metering was enabled or last reset. */
+  since: string
+  /** Milliseconds metered: the time the VM ran since then (MeteringDuration). */
+  meteredMs: number
+  /** Processor use summed over time, MHz x ms. */
+  processorMhzMs: number
+  /** Memory assigned summed over time, MB x ms. */
+  memoryMbMs: number
+  /** The least and most memory assigned while metered, in MB; null before the VM has run metered. */
+  minimumMemoryMb: number | null
+  maximumMemoryMb: number | null
+  /** The most disk capacity allocated to the VM while metered, in MB (TotalDiskAllocation). */
+  maximumDiskAllocationMb: number
+  /** I/O per virtual hard disk (HardDiskMetrics). */
+  disks: DiskMeteringRecord[]
+  /** Traffic per network adapter, direction and remote address (NetworkMeteredTrafficReport). */
+  networkTraffic: NetworkMeteringRecord[]
+}
+
+export interface DiskMeteringRecord {
+  /** The virtual hard disk's path: what identifies it across worker restarts. */
+  path: string
+  /** I/Os counted in 8 KB units, as Hyper-V normalizes them. */
+  normalizedIoCount: number
+  /** I/Os as issued, and their latencies summed, for the average latency. */
+  ioCount: number
+  latencyMsTotal: number
+  dataReadBytes: number
+  dataWrittenBytes: number
+}
+
+export interface NetworkMeteringRecord {
+  adapterId: string
+  adapterName: string
+  direction: 'Inbound' | 'Outbound'
+  localAddress: string
+  remoteAddress: string
+  bytes: number
 }
 
 /** The kinds of checkpoint a VM can hold (Get-VMSnapshot's SnapshotType). */
@@ -280,6 +332,8 @@ export interface HostSettings {
   virtualMachinePath?: string
   macAddressMinimum?: string
   macAddressMaximum?: string
+  /** Seconds between the workers' saves of resource-metering figures (Set-VMHost -ResourceMeteringSaveInterval). */
+  resourceMeteringSaveIntervalSeconds?: number
 }
 
 export type EventLevel = 'Information' | 'Warning' | 'Error'
@@ -345,11 +399,12 @@ export const MIGRATIONS: Record<number, (doc: Record<string, unknown>) => Record
     })),
   }),
   // Version 4: the Set-VM and Set-VMProcessor settings real automation passes, and the firmware (BIOS or
-  // UEFI, with the boot order) and video settings, to VMs and checkpoints.
+  // UEFI, with the boot order) and video settings, to VMs and checkpoints; resource metering (off) to VMs.
   3: (doc) => {
     type Processor = Record<string, unknown>
     const vms = (doc.vms as Array<Record<string, unknown> & {id: string; path: string; processor: Processor}>).map((vm) => withFirmwareDefaults({
       settings: defaultVmSettings(vm.path),
+      resourceMetering: null,
       ...vm,
       processor: {...defaultProcessorAdditions(), ...vm.processor},
     }))

@@ -14,6 +14,7 @@ import {validateBootSource} from './boot-source.js'
 import {CheckpointService} from './checkpoints/checkpoint-service.js'
 import {checkpointDirectory} from './checkpoints/files.js'
 import {ExportImportService} from './export-import/export-import-service.js'
+import {ResourceMeteringService, validateSaveInterval} from './metering/metering-service.js'
 import {logEvent} from './event-log.js'
 import {applyNewVmBootDevice, type NewVmBootDevice} from './firmware/boot-order.js'
 import {FirmwareService} from './firmware/firmware-service.js'
@@ -104,6 +105,8 @@ export class Vmms {
   readonly checkpoints: CheckpointService
   /** Export-VM and Import-VM. */
   readonly transfer: ExportImportService
+  /** Enable-, Disable-, Reset-VMResourceMetering and Measure-VM. */
+  readonly metering: ResourceMeteringService
   /** Firmware (BIOS or UEFI) and video settings. */
   readonly firmware: FirmwareService
 
@@ -112,6 +115,7 @@ export class Vmms {
     this.guestServices = new GuestServices(store)
     this.checkpoints = new CheckpointService(store)
     this.transfer = new ExportImportService(store)
+    this.metering = new ResourceMeteringService(store)
     this.firmware = new FirmwareService(store)
   }
 
@@ -184,6 +188,7 @@ export class Vmms {
         integrationServices: {},
         firmware: defaultFirmware(generation),
         video: defaultVideo(),
+        resourceMetering: null,
       }
       if (options.bootDevice) applyNewVmBootDevice(vm, options.bootDevice)
       doc.vms.push(vm)
@@ -371,6 +376,10 @@ export class Vmms {
         if (path === undefined) continue
         if (!isAbsolute(path)) throw new InvalidArgumentError(`The path '${path}' is not an absolute path.`)
         next[key] = path
+      }
+      if (changes.resourceMeteringSaveIntervalSeconds !== undefined) {
+        validateSaveInterval(changes.resourceMeteringSaveIntervalSeconds)
+        next.resourceMeteringSaveIntervalSeconds = changes.resourceMeteringSaveIntervalSeconds
       }
       if (changes.macAddressMinimum !== undefined) {
         next.macAddressMinimum = validateMacAddress('MacAddressMinimum', changes.macAddressMinimum)

@@ -25,6 +25,10 @@ export type ControlRequest =
   /** The guest's key-value pools, by pool number (0 External: what the host wrote; 1 Guest; 2 Auto). */
   | {id: number; op: 'kvp-read'; pools: number[]}
   | {id: number; op: 'reset'}
+  /** Resource metering was enabled or reset (a new epoch) or disabled (null): gather afresh from now. */
+  | {id: number; op: 'metering'; epoch: string | null}
+  /** Add the resource-metering figures gathered since the last save to the store now (Measure-VM). */
+  | {id: number; op: 'metering-save'}
   /** Resolves when the VM has powered off (guest power-off, turn-off, save, crash), with why. */
   | {id: number; op: 'wait-for-stop'}
   /** Streams console output as `{console: base64}` lines and accepts `{input: base64}` lines. */

@@ -7,11 +7,13 @@ import {InvalidArgumentError, InvalidStateError} from '../errors.js'
 import {
   HV_INTERCEPT_ACCESS, HV_MESSAGE, Hypervisor, type InterceptMessage, type PartitionSavedState, type VirtualProcessor,
 } from '../hypervisor/index.js'
-import type {EventLevel, SavedStateRecord, VmRecord, VmState} from '../store/schema.js'
+import type {EventLevel, SavedStateRecord, StoreDocument, VmRecord, VmState} from '../store/schema.js'
 import type {Store} from '../store/store.js'
 import {removeAutomaticCheckpoints} from '../vmms/checkpoints/automatic.js'
 import {takeCheckpoint, type CheckpointPlan} from '../vmms/checkpoints/take.js'
 import {logEvent} from '../vmms/event-log.js'
+import {PROCESSOR_CLOCK_MHZ} from '../vmms/host.js'
+import type {MeteringSample} from '../vmms/metering/metering-accumulator.js'
 import {vmDirectory, vmFiles} from '../vmms/vm-files.js'
 import {readBootImage, type BootImage} from './boot/boot-image.js'
 import {applyMemoryLayout, type MemoryLayout} from './boot/memory-layout.js'
@@ -26,6 +28,7 @@ import {IdleSlack} from './idle-slack.js'
 import type {MachinePlatform, PlatformEvents} from './machine-platform.js'
 import {clearRam, forEachNonZeroPage, PAGE_SIZE} from './memory-pages.js'
 import {createMachinePlatform} from './platform.js'
+import {WorkerMetering} from './resource-metering.js'
 import {readSavedState, removeSavedState, writeSavedState} from './saved-state-files.js'
 import {Vid, type VidPartition} from './vid.js'
 import {VmbusStack, type VmbusStackSavedState} from './vmbus-stack.js'
@@ -35,6 +38,7 @@ const SLICE_INSTRUCTIONS = 200_000
 /** Wall time the loop runs before letting the event loop serve the control channel. */
 const LOOP_BUDGET_MS = 15
 const MACHINE_STATE_VERSION = 2
+const MB = 1024 * 1024
 
 
 interface MachineSavedState {
@@ -88,6 +92,8 @@ export class VmWorker {
   private cpuSample = {wall: performance.now(), cpu: process.cpuUsage()}
   /** Root hypercalls made through WinHv, by call code. */
   private readonly rootHypercalls: Map<number, number>
+  /** Resource metering (Measure-VM): from the moment the VM runs. */
+  private metering: WorkerMetering | null = null
 
   private constructor(
     private readonly store: Store,
@@ -164,11 +170,12 @@ export class VmWorker {
   async start(): Promise<void> {
     const savedState = this.vm.savedState
     const restored = savedState !== null
-    await this.persist((vm) => {
+    await this.persist((vm, doc) => {
       vm.state = 'Running'
       vm.status = 'Operating normally'
       vm.worker = {pid: process.pid, socket: this.socketPath, startedAt: new Date().toISOString()}
       vm.savedState = null
+      this.metering = new WorkerMetering({clockMhz: PROCESSOR_CLOCK_MHZ, read: () => this.meteringSample(), save: () => this.saveMetering()}, vm, doc.host)
       return restored ? `Virtual machine '${vm.name}' was restored from its saved state and is running.` : `Virtual machine '${vm.name}' started.`
     })
     // The saved files are no longer the VM's state once it runs on.
@@ -335,6 +342,12 @@ export class VmWorker {
       case 'reset':
         this.resetMachine('reset from the host')
         return null
+      case 'metering':
+        this.metering?.restart(request.epoch)
+        return null
+      case 'metering-save':
+        await this.saveMetering()
+        return null
       case 'shutdown':
         await this.vmbus.shutdown(this.vm.name, {restart: false, force: request.force})
         this.shutdownRequested = true
@@ -379,6 +392,29 @@ export class VmWorker {
         runLoop: {wakeups: this.loopStats.wakeups, busyMs: Math.round(this.loopStats.busyMs)},
       },
     }
+  }
+
+  /**
+   * What resource metering reads: the run loop's busy time is the host
+   * processor time the VP used. Storage and network devices add their disks'
+   * and adapters' counters here as they come.
+   */
+  private meteringSample(): MeteringSample {
+    return {
+      atMs: performance.now(),
+      processorBusyMs: this.loopStats.busyMs,
+      memoryMb: this.vm.memory.startup / MB,
+      diskAllocationMb: 0,
+      disks: [],
+      networkTraffic: [],
+    }
+  }
+
+  private saveMetering(): Promise<void> {
+    return this.persist((vm, doc) => {
+      this.metering?.flushInto(vm, doc.host)
+      return null
+    })
   }
 
   private async pause(): Promise<null> {
@@ -511,7 +547,9 @@ export class VmWorker {
       // A clean shutdown: the automatic checkpoint taken at start is no longer wanted.
       await removeAutomaticCheckpoints(this.store, this.vm.id).catch(() => {})
     }
-    await this.persist((vm) => {
+    this.metering?.stop()
+    await this.persist((vm, doc) => {
+      this.metering?.flushInto(vm, doc.host)
       vm.state = state
       vm.status = report.reason === 'crashed' ? report.message.split('\n')[0] : 'Operating normally'
       vm.worker = null
@@ -537,12 +575,12 @@ export class VmWorker {
   }
 
   /** Serialised store updates: `change` edits this VM and returns an event message (and level). */
-  private persist(change: (vm: VmRecord) => string | [string, EventLevel] | null): Promise<void> {
+  private persist(change: (vm: VmRecord, doc: StoreDocument) => string | [string, EventLevel] | null): Promise<void> {
     const next = this.storeQueue.then(() =>
       this.store.update((doc) => {
         const vm = doc.vms.find((v) => v.id === this.vm.id)
         if (!vm) return
-        const event = change(vm)
+        const event = change(vm, doc)
         if (event) {
           const [message, level] = Array.isArray(event) ? event : [event, 'Information' as EventLevel]
           logEvent(doc, vm, message, level, 'vmwp')
