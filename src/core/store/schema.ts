@@ -4,7 +4,7 @@
  * cmdlets' PascalCase property names.
  */
 
-export const SCHEMA_VERSION = 3
+export const SCHEMA_VERSION = 4
 
 export const VM_STATES = [
   'Off', 'Running', 'Paused', 'Saved', 'Starting', 'Stopping', 'Saving', 'Pausing', 'Resuming', 'Reset', 'Other',
@@ -59,6 +59,24 @@ export type TimeMode = (typeof TIME_MODES)[number]
 
 export const TRIPLE_FAULT_ACTIONS = ['Reset', 'TurnOff'] as const
 export type TripleFaultAction = (typeof TRIPLE_FAULT_ACTIONS)[number]
+
+export const ON_OFF_STATES = ['On', 'Off'] as const
+export type OnOffState = (typeof ON_OFF_STATES)[number]
+
+/**
+ * What one COM port (Get-VMComPort) is connected to: `path` is '' (nothing),
+ * 'hv:console' (the VM's console log, which get-vmconsole and connect-vm use),
+ * or the absolute path of the Unix socket the worker listens on (Hyper-V's
+ * named pipe; `\\.\pipe\NAME` is stored already mapped to its socket path).
+ */
+/** The Path value that connects a COM port to hv's console log. */
+export const COM_PORT_CONSOLE = 'hv:console'
+
+export interface ComPortSettings {
+  path: string
+  /** Recorded only: Hyper-V's aid to the Windows kernel debugger. */
+  debuggerMode: OnOffState
+}
 
 /** The worker process serving a running VM. */
 export interface WorkerRecord {
@@ -123,6 +141,8 @@ export interface VmRecord {
   parentCheckpointId: string | null
   /** Its name, kept in step with renames so listing VMs needs no lookup. */
   parentCheckpointName: string | null
+  /** COM1 and COM2, in that order. */
+  comPorts: ComPortSettings[]
 }
 
 /** The kinds of checkpoint a VM can hold (Get-VMSnapshot's SnapshotType). */
@@ -139,6 +159,8 @@ export interface CheckpointConfiguration {
   bootSource: BootSource | null
   timeMode: TimeMode
   tripleFaultAction: TripleFaultAction
+  /** Absent in checkpoints taken before COM ports were configurable: applying one keeps the VM's ports. */
+  comPorts?: ComPortSettings[]
 }
 
 /**
@@ -246,6 +268,17 @@ export const MIGRATIONS: Record<number, (doc: Record<string, unknown>) => Record
       ...vm,
     })),
   }),
+  // Version 4 made the COM ports configurable: COM1 stays on the console log, COM2 is connected to nothing.
+  3: (doc) => ({
+    ...doc,
+    schemaVersion: 4,
+    vms: (doc.vms as Record<string, unknown>[]).map((vm) => ({comPorts: defaultComPorts(), ...vm})),
+  }),
+}
+
+/** A new VM's COM ports: COM1 on hv's console log, COM2 connected to nothing. */
+export function defaultComPorts(): ComPortSettings[] {
+  return [{path: COM_PORT_CONSOLE, debuggerMode: 'Off'}, {path: '', debuggerMode: 'Off'}]
 }
 
 /** A structural check, enough to refuse a document that is JSON but not ours. */

@@ -15,3 +15,7 @@ export {INTEGRATION_SERVICES} from '../devices/synthetic/integration-services.js
 export type {IntegrationServiceRow} from '../devices/synthetic/integration-services.js'
 export type {VmbusStatistics, VmbusChannelStatistics} from '../vmbus/vmbus-server.js'
 export {nameMatches} from './wildcard.js'
+export {ComPortService} from './com-port-service.js'
+export type {ComPortRow, ComPortChanges} from './com-port-service.js'
+export {comPortsOf, comPortName, consoleComPort} from './com-ports.js'
+export {ON_OFF_STATES, COM_PORT_CONSOLE} from '../store/schema.js'

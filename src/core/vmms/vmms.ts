@@ -7,9 +7,11 @@ import type {
   ProcessorSettings,
   StoreDocument, TimeMode, TripleFaultAction, VmRecord,
 } from '../store/schema.js'
+import {defaultComPorts} from '../store/schema.js'
 import {Store} from '../store/store.js'
 import {validateBootSource} from './boot-source.js'
 import {CheckpointService} from './checkpoints/checkpoint-service.js'
+import {ComPortService} from './com-port-service.js'
 import {checkpointDirectory} from './checkpoints/files.js'
 import {ExportImportService} from './export-import/export-import-service.js'
 import {logEvent} from './event-log.js'
@@ -92,12 +94,15 @@ export class Vmms {
   readonly checkpoints: CheckpointService
   /** Export-VM and Import-VM. */
   readonly transfer: ExportImportService
+  /** Get-VMComPort and Set-VMComPort. */
+  readonly comPorts: ComPortService
 
   constructor(readonly store: Store) {
     this.lifecycle = new VmLifecycle(store)
     this.guestServices = new GuestServices(store)
     this.checkpoints = new CheckpointService(store)
     this.transfer = new ExportImportService(store)
+    this.comPorts = new ComPortService(store)
   }
 
   static open(home: string = resolveHvHome()): Vmms {
@@ -164,6 +169,7 @@ export class Vmms {
         parentCheckpointId: null,
         parentCheckpointName: null,
         integrationServices: {},
+        comPorts: defaultComPorts(),
       }
       doc.vms.push(vm)
       logEvent(doc, vm, `Virtual machine '${name}' was created (Generation ${generation}, ${memory.startup / MB} MB, version ${version}${vm.bootSource ? `, boots ${describeBootSource(vm.bootSource)}` : ''}).`)

@@ -12,6 +12,7 @@ import type {Store} from '../store/store.js'
 import {removeAutomaticCheckpoints} from '../vmms/checkpoints/automatic.js'
 import {takeCheckpoint, type CheckpointPlan} from '../vmms/checkpoints/take.js'
 import {logEvent} from '../vmms/event-log.js'
+import {comPortsOf} from '../vmms/com-ports.js'
 import {vmDirectory, vmFiles} from '../vmms/vm-files.js'
 import {readBootImage, type BootImage} from './boot/boot-image.js'
 import {applyMemoryLayout, type MemoryLayout} from './boot/memory-layout.js'
@@ -27,6 +28,7 @@ import type {MachinePlatform, PlatformEvents} from './machine-platform.js'
 import {clearRam, forEachNonZeroPage, PAGE_SIZE} from './memory-pages.js'
 import {createMachinePlatform} from './platform.js'
 import {readSavedState, removeSavedState, writeSavedState} from './saved-state-files.js'
+import {SerialPorts} from './serial-ports.js'
 import {Vid, type VidPartition} from './vid.js'
 import {VmbusStack, type VmbusStackSavedState} from './vmbus-stack.js'
 
@@ -63,6 +65,8 @@ export class VmWorker {
   private readonly vmbus: VmbusStack
   private readonly clock: GuestClock
   private readonly console: ConsoleLog
+  /** What COM1 and COM2 are connected to: nothing, the console log, or a socket. */
+  private readonly serialPorts: SerialPorts
   private readonly layout: MemoryLayout
   private readonly bootImage: BootImage
   private server: Server | null = null
@@ -115,9 +119,9 @@ export class VmWorker {
     this.vp = this.vid.createVp()
     instructions = () => this.vp.instructions
     const events: PlatformEvents = {
-      consoleOutput: (byte) => {
+      serialOutput: (number, byte) => {
         this.idleSlack.noteActivity()
-        this.console.push(byte)
+        this.serialPorts.transmit(number, byte)
       },
       powerOff: () =>
         this.requestStop(this.shutdownRequested
@@ -146,13 +150,28 @@ export class VmWorker {
     })
     mkdirSync(vmDirectory(vm), {recursive: true})
     this.console = new ConsoleLog(vmFiles.console(vm), vm.savedState === null)
+    this.serialPorts = new SerialPorts({
+      console: this.console,
+      deliver: (number, bytes) => {
+        this.platform.sendSerialInput(number, bytes)
+        this.idleSlack.noteActivity()
+        this.kick()
+      },
+    })
   }
 
   /** Build the VM and boot it, or restore it from its saved state. */
   static async create(store: Store, vm: VmRecord, socketPath: string): Promise<VmWorker> {
     const worker = new VmWorker(store, vm, socketPath)
-    if (vm.savedState) await worker.restore(vm.savedState)
-    else worker.boot()
+    try {
+      // The ports' sockets listen before the guest runs, after a boot and a restore alike.
+      await worker.serialPorts.connectAll(comPortsOf(vm))
+      if (vm.savedState) await worker.restore(vm.savedState)
+      else worker.boot()
+    } catch (error) {
+      await worker.serialPorts.close()
+      throw error
+    }
     return worker
   }
 
@@ -251,7 +270,7 @@ export class VmWorker {
         if (this.vp.halted && !this.vp.interruptPending) {
           const due = this.clock.nextDeadline()
           if (due !== null && due <= this.clock.nowNs()) continue // catching up on late timers
-          this.console.flush()
+          this.serialPorts.flush()
           return this.sleepUntilNextEvent()
         }
       }
@@ -260,7 +279,7 @@ export class VmWorker {
     } finally {
       this.loopStats.busyMs += performance.now() - started
     }
-    this.console.flush()
+    this.serialPorts.flush()
     this.schedule(0)
   }
 
@@ -353,6 +372,9 @@ export class VmWorker {
         return new Promise<StopReport>((resolve) => this.stopWaiters.push(resolve))
       case 'attach':
         return this.attach(socket)
+      case 'com-port':
+        await this.serialPorts.connect(request.number, request.path)
+        return null
       default:
         throw new InvalidArgumentError(`unknown control request '${(request as {op: string}).op}'`)
     }
@@ -375,6 +397,7 @@ export class VmWorker {
       counters: {
         vp: this.vp.counters.snapshot(),
         platform: this.platform.counters(),
+        serialPorts: this.serialPorts.statistics(),
         rootHypercalls: Object.fromEntries(this.rootHypercalls),
         runLoop: {wakeups: this.loopStats.wakeups, busyMs: Math.round(this.loopStats.busyMs)},
       },
@@ -483,13 +506,9 @@ export class VmWorker {
     this.vmbus.restoreState(machine.vmbus)
   }
 
-  /** connect-vm: stream COM1 to the socket, and what is typed there to COM1. */
+  /** connect-vm: stream the console to the socket, and what is typed there to the port on the console. */
   private attach(socket: Socket): typeof STREAMING {
-    attachConsole(socket, this.console, (bytes) => {
-      this.platform.sendConsoleInput(bytes)
-      this.idleSlack.noteActivity()
-      this.kick()
-    })
+    attachConsole(socket, this.console, (bytes) => this.serialPorts.typeAtConsole(bytes))
     return STREAMING
   }
 
@@ -505,6 +524,7 @@ export class VmWorker {
   }
 
   private async finish(report: StopReport, state: VmState, saved: SavedStateRecord | null): Promise<void> {
+    await this.serialPorts.close()
     this.console.close()
     const level: EventLevel = report.reason === 'crashed' ? 'Error' : report.reason === 'triple-fault' ? 'Warning' : 'Information'
     if (['guest-power-off', 'shut-down', 'debug-exit'].includes(report.reason)) {

@@ -1,5 +1,6 @@
 import {InvalidArgumentError, NotFoundError} from '../../errors.js'
 import type {CheckpointConfiguration, CheckpointRecord, SnapshotType, StoreDocument, VmRecord} from '../../store/schema.js'
+import {comPortsOf} from '../com-ports.js'
 import {isWildcardPattern, nameMatches} from '../wildcard.js'
 
 /**
@@ -29,7 +30,7 @@ export function checkpointsOf(doc: Pick<StoreDocument, 'checkpoints'>, vmId: str
 export function configurationOf(vm: VmRecord): CheckpointConfiguration {
   return structuredClone({
     generation: vm.generation, version: vm.version, notes: vm.notes, processor: vm.processor, memory: vm.memory,
-    bootSource: vm.bootSource, timeMode: vm.timeMode, tripleFaultAction: vm.tripleFaultAction,
+    bootSource: vm.bootSource, timeMode: vm.timeMode, tripleFaultAction: vm.tripleFaultAction, comPorts: comPortsOf(vm),
   })
 }
 

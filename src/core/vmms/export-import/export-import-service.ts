@@ -9,6 +9,7 @@ import {withCheckpointLock} from '../checkpoints/files.js'
 import {logEvent} from '../event-log.js'
 import {resolveHost} from '../host.js'
 import {checkTransition} from '../state-machine.js'
+import {disconnectClashingPorts} from '../com-ports.js'
 import {vmDirectory} from '../vm-files.js'
 import {
   CONFIG_FILE, CONFIG_FORMAT, copyHashed, EXPORT_FORMAT, EXPORT_FORMAT_VERSION, EXPORT_MANIFEST, hashFile, isDirectory,
@@ -155,9 +156,11 @@ export class ExportImportService {
       if (source.savedState) vm.savedState = await this.relocateSavedState(source.savedState, target, vm.id, oldId)
       await this.store.update((fresh) => {
         conflicts(fresh, vm, checkpoints)
+        const disconnected = disconnectClashingPorts(fresh, vm)
         fresh.vms.push(vm)
         fresh.checkpoints.push(...checkpoints)
         logEvent(fresh, vm, `Virtual machine '${vm.name}' was imported from '${folder}'${options.copy ? ' (copied)' : ' (registered in place)'} with ${checkpoints.length} checkpoints${options.generateNewId ? `, as a new virtual machine (was ${oldId})` : ''}.`)
+        if (disconnected.length) logEvent(fresh, vm, `Importing '${vm.name}': ${disconnected.join('; ')}.`, 'Warning')
       })
     } catch (error) {
       if (copiedTo) await rm(copiedTo, {recursive: true, force: true}).catch(() => {})
