@@ -74,6 +74,8 @@ export class VmWorker {
   private scheduled: NodeJS.Timeout | NodeJS.Immediate | null = null
   private pendingStop: StopReport | null = null
   private pendingReset = false
+  /** The loop sleeps with no timer armed: only input or a control request wakes it. */
+  private sleepingWithoutTimer = false
   /** The host asked the guest to shut down: its power-off is then a shutdown. */
   private shutdownRequested = false
   private resets = 0
@@ -239,17 +241,21 @@ export class VmWorker {
     this.scheduled = delayMs <= 0 ? setImmediate(() => this.loop()) : setTimeout(() => this.loop(), delayMs)
   }
 
-  /** An interrupt or input arrived: a sleeping loop runs now. */
+  /**
+   * An interrupt or input arrived: a sleeping loop runs now, whether it waits
+   * for a timer or, with none armed, for nothing but this.
+   */
   private kick(): void {
-    if (this.state !== 'running' || !this.scheduled || !this.vp.halted) return
-    clearTimeout(this.scheduled as NodeJS.Timeout)
-    clearImmediate(this.scheduled as NodeJS.Immediate)
-    this.scheduled = null
+    if (this.state !== 'running' || !this.vp.halted) return
+    if (!this.scheduled && !this.sleepingWithoutTimer) return
+    this.sleepingWithoutTimer = false
+    this.halt()
     this.schedule(0)
   }
 
   private loop(): void {
     this.scheduled = null
+    this.sleepingWithoutTimer = false
     if (this.state !== 'running' || this.checkpointHold > 0) return
     const started = performance.now()
     this.loopStats.wakeups++
@@ -286,7 +292,10 @@ export class VmWorker {
   /** Halted: nothing happens until the next timer, an interrupt, or a control request. */
   private sleepUntilNextEvent(): void {
     const next = this.clock.nextDeadline()
-    if (next === null) return // woken only by input or control
+    if (next === null) {
+      this.sleepingWithoutTimer = true // woken only by input (kick) or control
+      return
+    }
     if (this.clock.mode === 'Deterministic') {
       // Guest time jumps to the deadline; the host waits about as long, so an idle guest stays idle.
       const skippedMs = (next - this.clock.nowNs()) / 1e6
