@@ -6,7 +6,7 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {StoreError} from '../../../src/core/errors.js'
 import {InterProcessLock} from '../../../src/core/store/interprocess-lock.js'
-import {SCHEMA_VERSION} from '../../../src/core/store/schema.js'
+import {defaultComPorts, SCHEMA_VERSION} from '../../../src/core/store/schema.js'
 import {Store} from '../../../src/core/store/store.js'
 import {tempHome} from '../../helpers/hv.js'
 
@@ -104,6 +104,7 @@ describe('Store', () => {
       lastStop: null, checkpointType: 'Production', automaticCheckpointsEnabled: true, parentCheckpointId: null,
       parentCheckpointName: null,
       integrationServices: {},
+      comPorts: defaultComPorts(),
     })
     expect(doc.nextEventId).toBe(3)
   })
@@ -113,9 +114,20 @@ describe('Store', () => {
     const vm = {id: 'y', name: 'two', checkpointType: 'Standard', automaticCheckpointsEnabled: false, bootSource: null}
     writeFileSync(store.file, JSON.stringify({schemaVersion: 2, host: {}, vms: [vm], events: [], nextEventId: 1}))
     const doc = await store.read()
-    expect(doc.schemaVersion).toBe(3)
+    expect(doc.schemaVersion).toBe(SCHEMA_VERSION)
     expect(doc.checkpoints).toEqual([])
-    expect(doc.vms[0]).toEqual({...vm, parentCheckpointId: null, parentCheckpointName: null, integrationServices: {}})
+    expect(doc.vms[0]).toEqual({...vm, parentCheckpointId: null, parentCheckpointName: null, integrationServices: {}, comPorts: defaultComPorts()})
+  })
+
+  it('migrates a schema 3 document: VMs gain COM ports, COM1 on the console and COM2 on nothing, as before', async () => {
+    const store = new Store(home)
+    const vm = {id: 'z', name: 'three', checkpointType: 'Production', integrationServices: {}}
+    const kept = {id: 'k', name: 'kept', comPorts: [{path: '', debuggerMode: 'On'}, {path: '/tmp/s', debuggerMode: 'Off'}]}
+    writeFileSync(store.file, JSON.stringify({schemaVersion: 3, host: {}, vms: [vm, kept], checkpoints: [], events: [], nextEventId: 1}))
+    const doc = await store.read()
+    expect(doc.schemaVersion).toBe(4)
+    expect(doc.vms[0]).toEqual({...vm, comPorts: [{path: 'hv:console', debuggerMode: 'Off'}, {path: '', debuggerMode: 'Off'}]})
+    expect(doc.vms[1]).toEqual(kept)
   })
 
   it('leaves no temporary file when the last-good copy already is the current document', async () => {
