@@ -2,6 +2,7 @@
 import {HvCommand} from '../cli/base-command.js'
 import {vmIdFlag, vmNameArg} from '../cli/flags.js'
 import {InvalidArgumentError, InvalidStateError} from '../core/errors.js'
+import {COM_PORT_CONSOLE, comPortName, comPortsOf, consoleComPort} from '../core/vmms/index.js'
 import {connect} from '../core/worker/control-client.js'
 
 /** Ctrl+] detaches, as in telnet and virsh console. */
@@ -10,7 +11,7 @@ const DETACH = 0x1d
 const QUIET_MS = 700
 
 export default class ConnectVm extends HvCommand {
-  static summary = 'Attach the terminal to a running VM\'s serial console (COM1).'
+  static summary = 'Attach the terminal to a running VM\'s serial console (COM1, or the COM port set-vmcomport put on the console).'
   static description = `What you type goes to the guest's COM1 and what it writes appears here. Press Ctrl+] to detach: the VM keeps running.
 With input from a pipe, the input is sent and the command detaches once the guest has been quiet for a moment after the input ended.`
   static examples = ['<%= config.bin %> connect-vm demo', "printf 'uptime\\r' | <%= config.bin %> connect-vm demo"]
@@ -24,6 +25,12 @@ With input from a pipe, the input is sent and the command detaches once the gues
     const vm = vms[0]
     if (!vm.worker || (vm.state !== 'Running' && vm.state !== 'Paused')) {
       throw new InvalidStateError(`The virtual machine '${vm.name}' is not running (it is ${vm.state}).`)
+    }
+    const port = consoleComPort(vm)
+    if (port === null) {
+      const sockets = comPortsOf(vm).map((p, i) => ({path: p.path, name: comPortName(i + 1)})).filter((p) => p.path !== '')
+      const where = sockets.map((p) => `${p.name} is on '${p.path}' (socat - UNIX-CONNECT:${p.path})`).join('; ')
+      throw new InvalidStateError(`No COM port of '${vm.name}' is connected to the console${where ? `: ${where}` : ''}. Connect one with set-vmcomport ${vm.name} -Number 1 -Path ${COM_PORT_CONSOLE}.`)
     }
     const socket = await connect(vm.worker.socket, 5_000)
     const interactive = process.stdin.isTTY === true
@@ -61,7 +68,7 @@ With input from a pipe, the input is sent and the command detaches once the gues
           buffered = buffered.slice(newline + 1)
           if (message.attached) {
             attached = true
-            if (interactive) process.stderr.write(`Connected to COM1 of '${vm.name}'. Press Ctrl+] to detach.\r\n`)
+            if (interactive) process.stderr.write(`Connected to ${comPortName(port).replace(' ', '')} of '${vm.name}'. Press Ctrl+] to detach.\r\n`)
             for (const data of early.splice(0)) send(data)
             armQuietTimer()
           }

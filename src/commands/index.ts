@@ -5,6 +5,7 @@
  */
 import ConnectVm from './connect-vm.js'
 import GetVm from './get-vm.js'
+import GetVmComPort from './get-vmcomport.js'
 import GetVmConsole from './get-vmconsole.js'
 import GetVmEvent from './get-vmevent.js'
 import GetVmHost from './get-vmhost.js'
@@ -18,6 +19,7 @@ import RestartVm from './restart-vm.js'
 import ResumeVm from './resume-vm.js'
 import SaveVm from './save-vm.js'
 import SetVm from './set-vm.js'
+import SetVmComPort from './set-vmcomport.js'
 import SetVmHost from './set-vmhost.js'
 import SetVmMemory from './set-vmmemory.js'
 import SetVmProcessor from './set-vmprocessor.js'
@@ -69,6 +71,7 @@ export const COMMANDS = {
   'set-vmkvp': SetVmKvp,
   'connect-vm': ConnectVm,
   'get-vm': GetVm,
+  'get-vmcomport': GetVmComPort,
   'get-vmconsole': GetVmConsole,
   'get-vmevent': GetVmEvent,
   'get-vmhost': GetVmHost,
@@ -82,6 +85,7 @@ export const COMMANDS = {
   'resume-vm': ResumeVm,
   'save-vm': SaveVm,
   'set-vm': SetVm,
+  'set-vmcomport': SetVmComPort,
   'set-vmhost': SetVmHost,
   'set-vmmemory': SetVmMemory,
   'set-vmprocessor': SetVmProcessor,

@@ -118,7 +118,12 @@ export class Platform {
 
   /** Bytes typed at the console reach the guest through COM1. */
   sendConsoleInput(bytes: Uint8Array): void {
-    this.common.com1.receive(bytes)
+    this.sendSerialInput(1, bytes)
+  }
+
+  /** Bytes arriving on the line of COM1 or COM2, from whatever the port is connected to. */
+  sendSerialInput(number: 1 | 2, bytes: Uint8Array): void {
+    ;(number === 1 ? this.common.com1 : this.common.com2).receive(bytes)
   }
 
   reset(): void {

@@ -151,6 +151,21 @@ export interface VideoSettings {
   verticalResolution: number
 }
 
+/** The Path value that connects a COM port to hv's console log. */
+export const COM_PORT_CONSOLE = 'hv:console'
+
+/**
+ * What one COM port (Get-VMComPort) is connected to: `path` is '' (nothing),
+ * 'hv:console' (the VM's console log, which get-vmconsole and connect-vm use),
+ * or the absolute path of the Unix socket the worker listens on (Hyper-V's
+ * named pipe; `\\.\pipe\NAME` is stored already mapped to its socket path).
+ */
+export interface ComPortSettings {
+  path: string
+  /** Recorded only: Hyper-V's aid to the Windows kernel debugger. */
+  debuggerMode: OnOffState
+}
+
 /** The worker process serving a running VM. */
 export interface WorkerRecord {
   pid: number
@@ -220,6 +235,8 @@ export interface VmRecord {
   video: VideoSettings
   /** Enable-VMResourceMetering's figures; null while metering is off (Get-VM's ResourceMeteringEnabled). */
   resourceMetering: ResourceMeteringRecord | null
+  /** COM1 and COM2, in that order. */
+  comPorts: ComPortSettings[]
 }
 
 /**
@@ -289,6 +306,8 @@ export interface CheckpointConfiguration {
   tripleFaultAction: TripleFaultAction
   firmware: FirmwareSettings
   video: VideoSettings
+  /** Absent in checkpoints taken before COM ports were configurable: applying one keeps the VM's ports. */
+  comPorts?: ComPortSettings[]
 }
 
 /**
@@ -399,12 +418,14 @@ export const MIGRATIONS: Record<number, (doc: Record<string, unknown>) => Record
     })),
   }),
   // Version 4: the Set-VM and Set-VMProcessor settings real automation passes, and the firmware (BIOS or
-  // UEFI, with the boot order) and video settings, to VMs and checkpoints; resource metering (off) to VMs.
+  // UEFI, with the boot order) and video settings, to VMs and checkpoints; resource metering (off) and the COM
+  // ports (COM1 on the console log, COM2 on nothing, as before) to VMs.
   3: (doc) => {
     type Processor = Record<string, unknown>
     const vms = (doc.vms as Array<Record<string, unknown> & {id: string; path: string; processor: Processor}>).map((vm) => withFirmwareDefaults({
       settings: defaultVmSettings(vm.path),
       resourceMetering: null,
+      comPorts: defaultComPorts(),
       ...vm,
       processor: {...defaultProcessorAdditions(), ...vm.processor},
     }))
@@ -467,6 +488,11 @@ export function defaultVideo(): VideoSettings {
 export function withFirmwareDefaults<T extends object>(record: T): T {
   const generation = (record as {generation?: unknown}).generation === 2 ? 2 : 1
   return {firmware: defaultFirmware(generation), video: defaultVideo(), ...record}
+}
+
+/** A new VM's COM ports: COM1 on hv's console log, COM2 connected to nothing. */
+export function defaultComPorts(): ComPortSettings[] {
+  return [{path: COM_PORT_CONSOLE, debuggerMode: 'Off'}, {path: '', debuggerMode: 'Off'}]
 }
 
 /** A structural check, enough to refuse a document that is JSON but not ours. */

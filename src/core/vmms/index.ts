@@ -23,3 +23,7 @@ export {SECURE_BOOT_TEMPLATES, secureBootTemplateName} from './firmware/secure-b
 export {VIDEO_LIMITS} from './firmware/video.js'
 export {hostSupportedVersions} from './host-versions.js'
 export type {HostSupportedVersion} from './host-versions.js'
+export {ComPortService} from './com-port-service.js'
+export type {ComPortRow, ComPortChanges} from './com-port-service.js'
+export {comPortsOf, comPortName, consoleComPort} from './com-ports.js'
+export {ON_OFF_STATES, COM_PORT_CONSOLE} from '../store/schema.js'

@@ -8,10 +8,11 @@ import {
   type MemorySettings, type ProcessorSettings, type StoreDocument, type TimeMode, type TripleFaultAction, type VmRecord,
   type VmSettings,
 } from '../store/schema.js'
-import {defaultFirmware, defaultVideo} from '../store/schema.js'
+import {defaultComPorts, defaultFirmware, defaultVideo} from '../store/schema.js'
 import {Store} from '../store/store.js'
 import {validateBootSource} from './boot-source.js'
 import {CheckpointService} from './checkpoints/checkpoint-service.js'
+import {ComPortService} from './com-port-service.js'
 import {checkpointDirectory} from './checkpoints/files.js'
 import {ExportImportService} from './export-import/export-import-service.js'
 import {ResourceMeteringService, validateSaveInterval} from './metering/metering-service.js'
@@ -109,6 +110,8 @@ export class Vmms {
   readonly metering: ResourceMeteringService
   /** Firmware (BIOS or UEFI) and video settings. */
   readonly firmware: FirmwareService
+  /** Get-VMComPort and Set-VMComPort. */
+  readonly comPorts: ComPortService
 
   constructor(readonly store: Store) {
     this.lifecycle = new VmLifecycle(store)
@@ -117,6 +120,7 @@ export class Vmms {
     this.transfer = new ExportImportService(store)
     this.metering = new ResourceMeteringService(store)
     this.firmware = new FirmwareService(store)
+    this.comPorts = new ComPortService(store)
   }
 
   static open(home: string = resolveHvHome()): Vmms {
@@ -189,6 +193,7 @@ export class Vmms {
         firmware: defaultFirmware(generation),
         video: defaultVideo(),
         resourceMetering: null,
+        comPorts: defaultComPorts(),
       }
       if (options.bootDevice) applyNewVmBootDevice(vm, options.bootDevice)
       doc.vms.push(vm)

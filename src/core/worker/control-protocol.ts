@@ -31,6 +31,8 @@ export type ControlRequest =
   | {id: number; op: 'metering-save'}
   /** Resolves when the VM has powered off (guest power-off, turn-off, save, crash), with why. */
   | {id: number; op: 'wait-for-stop'}
+  /** Connect COM `number` to `path` (a stored COM port Path: '', 'hv:console' or a socket path) on the running VM. */
+  | {id: number; op: 'com-port'; number: 1 | 2; path: string}
   /** Streams console output as `{console: base64}` lines and accepts `{input: base64}` lines. */
   | {id: number; op: 'attach'}
 

@@ -15,8 +15,8 @@ export interface MachinePlatform {
   readonly interruptController: InterruptController | null
   /** A local APIC ended a level-triggered vector: the I/O APIC (Generation 2) clears its remote IRR. */
   endOfInterrupt?(vector: number): void
-  /** Bytes typed at the console (COM1). */
-  sendConsoleInput(bytes: Uint8Array): void
+  /** Bytes arriving on COM1's or COM2's line (the console, a socket client). */
+  sendSerialInput(number: 1 | 2, bytes: Uint8Array): void
   reset(): void
   saveState(): unknown
   restoreState(state: unknown): void
@@ -25,7 +25,8 @@ export interface MachinePlatform {
 
 /** What the devices report to the worker. */
 export interface PlatformEvents {
-  consoleOutput(byte: number): void
+  /** A byte the guest transmitted on COM1 or COM2. */
+  serialOutput(number: 1 | 2, byte: number): void
   /** ACPI-style power off (PM1a SLP_EN). */
   powerOff(): void
   /** The test-exit port: power off with this exit status. */

@@ -18,7 +18,8 @@ export function createMachinePlatform(
   const platformOptions: PlatformOptions = {
     memoryBytes: vm.memory.startup,
     clock,
-    com1Output: (byte) => events.consoleOutput(byte),
+    com1Output: (byte) => events.serialOutput(1, byte),
+    com2Output: (byte) => events.serialOutput(2, byte),
     onPowerOff: () => events.powerOff(),
     onExit: (status) => events.debugExit(status),
     onResetRequest: () => events.resetRequest(),

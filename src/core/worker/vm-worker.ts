@@ -14,6 +14,7 @@ import {takeCheckpoint, type CheckpointPlan} from '../vmms/checkpoints/take.js'
 import {logEvent} from '../vmms/event-log.js'
 import {PROCESSOR_CLOCK_MHZ} from '../vmms/host.js'
 import type {MeteringSample} from '../vmms/metering/metering-accumulator.js'
+import {comPortsOf} from '../vmms/com-ports.js'
 import {vmDirectory, vmFiles} from '../vmms/vm-files.js'
 import {readBootImage, type BootImage} from './boot/boot-image.js'
 import {applyMemoryLayout, type MemoryLayout} from './boot/memory-layout.js'
@@ -30,6 +31,7 @@ import {clearRam, forEachNonZeroPage, PAGE_SIZE} from './memory-pages.js'
 import {createMachinePlatform} from './platform.js'
 import {WorkerMetering} from './resource-metering.js'
 import {readSavedState, removeSavedState, writeSavedState} from './saved-state-files.js'
+import {SerialPorts} from './serial-ports.js'
 import {Vid, type VidPartition} from './vid.js'
 import {VmbusStack, type VmbusStackSavedState} from './vmbus-stack.js'
 
@@ -67,6 +69,8 @@ export class VmWorker {
   private readonly vmbus: VmbusStack
   private readonly clock: GuestClock
   private readonly console: ConsoleLog
+  /** What COM1 and COM2 are connected to: nothing, the console log, or a socket. */
+  private readonly serialPorts: SerialPorts
   private readonly layout: MemoryLayout
   private readonly bootImage: BootImage
   private server: Server | null = null
@@ -74,6 +78,8 @@ export class VmWorker {
   private scheduled: NodeJS.Timeout | NodeJS.Immediate | null = null
   private pendingStop: StopReport | null = null
   private pendingReset = false
+  /** The loop sleeps with no timer armed: only input or a control request wakes it. */
+  private sleepingWithoutTimer = false
   /** The host asked the guest to shut down: its power-off is then a shutdown. */
   private shutdownRequested = false
   private resets = 0
@@ -121,9 +127,9 @@ export class VmWorker {
     this.vp = this.vid.createVp()
     instructions = () => this.vp.instructions
     const events: PlatformEvents = {
-      consoleOutput: (byte) => {
+      serialOutput: (number, byte) => {
         this.idleSlack.noteActivity()
-        this.console.push(byte)
+        this.serialPorts.transmit(number, byte)
       },
       powerOff: () =>
         this.requestStop(this.shutdownRequested
@@ -152,13 +158,28 @@ export class VmWorker {
     })
     mkdirSync(vmDirectory(vm), {recursive: true})
     this.console = new ConsoleLog(vmFiles.console(vm), vm.savedState === null)
+    this.serialPorts = new SerialPorts({
+      console: this.console,
+      deliver: (number, bytes) => {
+        this.platform.sendSerialInput(number, bytes)
+        this.idleSlack.noteActivity()
+        this.kick()
+      },
+    })
   }
 
   /** Build the VM and boot it, or restore it from its saved state. */
   static async create(store: Store, vm: VmRecord, socketPath: string): Promise<VmWorker> {
     const worker = new VmWorker(store, vm, socketPath)
-    if (vm.savedState) await worker.restore(vm.savedState)
-    else worker.boot()
+    try {
+      // The ports' sockets listen before the guest runs, after a boot and a restore alike.
+      await worker.serialPorts.connectAll(comPortsOf(vm))
+      if (vm.savedState) await worker.restore(vm.savedState)
+      else worker.boot()
+    } catch (error) {
+      await worker.serialPorts.close()
+      throw error
+    }
     return worker
   }
 
@@ -227,17 +248,21 @@ export class VmWorker {
     this.scheduled = delayMs <= 0 ? setImmediate(() => this.loop()) : setTimeout(() => this.loop(), delayMs)
   }
 
-  /** An interrupt or input arrived: a sleeping loop runs now. */
+  /**
+   * An interrupt or input arrived: a sleeping loop runs now, whether it waits
+   * for a timer or, with none armed, for nothing but this.
+   */
   private kick(): void {
-    if (this.state !== 'running' || !this.scheduled || !this.vp.halted) return
-    clearTimeout(this.scheduled as NodeJS.Timeout)
-    clearImmediate(this.scheduled as NodeJS.Immediate)
-    this.scheduled = null
+    if (this.state !== 'running' || !this.vp.halted) return
+    if (!this.scheduled && !this.sleepingWithoutTimer) return
+    this.sleepingWithoutTimer = false
+    this.halt()
     this.schedule(0)
   }
 
   private loop(): void {
     this.scheduled = null
+    this.sleepingWithoutTimer = false
     if (this.state !== 'running' || this.checkpointHold > 0) return
     const started = performance.now()
     this.loopStats.wakeups++
@@ -258,7 +283,7 @@ export class VmWorker {
         if (this.vp.halted && !this.vp.interruptPending) {
           const due = this.clock.nextDeadline()
           if (due !== null && due <= this.clock.nowNs()) continue // catching up on late timers
-          this.console.flush()
+          this.serialPorts.flush()
           return this.sleepUntilNextEvent()
         }
       }
@@ -267,14 +292,17 @@ export class VmWorker {
     } finally {
       this.loopStats.busyMs += performance.now() - started
     }
-    this.console.flush()
+    this.serialPorts.flush()
     this.schedule(0)
   }
 
   /** Halted: nothing happens until the next timer, an interrupt, or a control request. */
   private sleepUntilNextEvent(): void {
     const next = this.clock.nextDeadline()
-    if (next === null) return // woken only by input or control
+    if (next === null) {
+      this.sleepingWithoutTimer = true // woken only by input (kick) or control
+      return
+    }
     if (this.clock.mode === 'Deterministic') {
       // Guest time jumps to the deadline; the host waits about as long, so an idle guest stays idle.
       const skippedMs = (next - this.clock.nowNs()) / 1e6
@@ -366,6 +394,9 @@ export class VmWorker {
         return new Promise<StopReport>((resolve) => this.stopWaiters.push(resolve))
       case 'attach':
         return this.attach(socket)
+      case 'com-port':
+        await this.serialPorts.connect(request.number, request.path)
+        return null
       default:
         throw new InvalidArgumentError(`unknown control request '${(request as {op: string}).op}'`)
     }
@@ -388,6 +419,7 @@ export class VmWorker {
       counters: {
         vp: this.vp.counters.snapshot(),
         platform: this.platform.counters(),
+        serialPorts: this.serialPorts.statistics(),
         rootHypercalls: Object.fromEntries(this.rootHypercalls),
         runLoop: {wakeups: this.loopStats.wakeups, busyMs: Math.round(this.loopStats.busyMs)},
       },
@@ -519,13 +551,9 @@ export class VmWorker {
     this.vmbus.restoreState(machine.vmbus)
   }
 
-  /** connect-vm: stream COM1 to the socket, and what is typed there to COM1. */
+  /** connect-vm: stream the console to the socket, and what is typed there to the port on the console. */
   private attach(socket: Socket): typeof STREAMING {
-    attachConsole(socket, this.console, (bytes) => {
-      this.platform.sendConsoleInput(bytes)
-      this.idleSlack.noteActivity()
-      this.kick()
-    })
+    attachConsole(socket, this.console, (bytes) => this.serialPorts.typeAtConsole(bytes))
     return STREAMING
   }
 
@@ -541,6 +569,7 @@ export class VmWorker {
   }
 
   private async finish(report: StopReport, state: VmState, saved: SavedStateRecord | null): Promise<void> {
+    await this.serialPorts.close()
     this.console.close()
     const level: EventLevel = report.reason === 'crashed' ? 'Error' : report.reason === 'triple-fault' ? 'Warning' : 'Information'
     if (['guest-power-off', 'shut-down', 'debug-exit'].includes(report.reason)) {

@@ -6,7 +6,7 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {StoreError} from '../../../src/core/errors.js'
 import {InterProcessLock} from '../../../src/core/store/interprocess-lock.js'
-import {defaultFirmware, defaultVideo, SCHEMA_VERSION} from '../../../src/core/store/schema.js'
+import {defaultComPorts, defaultFirmware, defaultVideo, SCHEMA_VERSION} from '../../../src/core/store/schema.js'
 import {Store} from '../../../src/core/store/store.js'
 import {tempHome} from '../../helpers/hv.js'
 
@@ -106,6 +106,7 @@ describe('Store', () => {
       integrationServices: {},
       firmware: defaultFirmware(1),
       video: defaultVideo(),
+      comPorts: defaultComPorts(),
     })
     expect(doc.nextEventId).toBe(3)
   })
@@ -117,7 +118,7 @@ describe('Store', () => {
     const doc = await store.read()
     expect(doc.schemaVersion).toBe(SCHEMA_VERSION)
     expect(doc.checkpoints).toEqual([])
-    expect(doc.vms[0]).toMatchObject({...vm, parentCheckpointId: null, parentCheckpointName: null, integrationServices: {}})
+    expect(doc.vms[0]).toMatchObject({...vm, parentCheckpointId: null, parentCheckpointName: null, integrationServices: {}, comPorts: defaultComPorts()})
   })
 
   it('migrates a schema 3 document: VMs and checkpoint configurations gain the Set-VM settings (checkpoints kept under the VM path), firmware and video', async () => {
@@ -136,6 +137,17 @@ describe('Store', () => {
     expect(doc.vms[0]).toMatchObject({firmware: defaultFirmware(2), video: defaultVideo()})
     expect(doc.vms[0].firmware).toMatchObject({kind: 'uefi', secureBoot: 'On', secureBootTemplateId: '1734c6e8-3154-4dda-ba5f-a874cc483422', bootOrder: []})
     expect(doc.checkpoints[0].configuration).toMatchObject({firmware: defaultFirmware(2), video: defaultVideo()})
+  })
+
+  it('migrates a schema 3 document: VMs gain COM ports, COM1 on the console and COM2 on nothing, as before', async () => {
+    const store = new Store(home)
+    const vm = {id: 'z', name: 'three', checkpointType: 'Production', integrationServices: {}}
+    const kept = {id: 'k', name: 'kept', comPorts: [{path: '', debuggerMode: 'On'}, {path: '/tmp/s', debuggerMode: 'Off'}]}
+    writeFileSync(store.file, JSON.stringify({schemaVersion: 3, host: {}, vms: [vm, kept], checkpoints: [], events: [], nextEventId: 1}))
+    const doc = await store.read()
+    expect(doc.schemaVersion).toBe(4)
+    expect(doc.vms[0]).toMatchObject({...vm, comPorts: [{path: 'hv:console', debuggerMode: 'Off'}, {path: '', debuggerMode: 'Off'}]})
+    expect(doc.vms[1]).toMatchObject(kept)
   })
 
   it('leaves no temporary file when the last-good copy already is the current document', async () => {

@@ -6,6 +6,7 @@ import type {CheckpointRecord, SavedStateRecord, SnapshotType, StoreDocument, Vm
 import type {Store} from '../../store/store.js'
 import {controlRequest} from '../../worker/control-client.js'
 import {forEachSavedPage, loadSavedState, writeSavedState} from '../../worker/saved-state-files.js'
+import {disconnectClashingPorts} from '../com-ports.js'
 import {logEvent} from '../event-log.js'
 import {checkTransition} from '../state-machine.js'
 import {vmDirectory, vmFiles} from '../vm-files.js'
@@ -152,7 +153,9 @@ export class CheckpointService {
           current.status = 'Operating normally'
           current.parentCheckpointId = checkpoint.id
           current.parentCheckpointName = checkpoint.name
+          const disconnected = disconnectClashingPorts(fresh, current)
           logEvent(fresh, current, `Checkpoint '${checkpoint.name}' was applied to '${current.name}'; the virtual machine is ${current.state}.`)
+          if (disconnected.length) logEvent(fresh, current, `Applying '${checkpoint.name}' to '${current.name}': ${disconnected.join('; ')}.`, 'Warning')
         })
       } catch (error) {
         if (savedState) await rm(savedState.directory, {recursive: true, force: true})

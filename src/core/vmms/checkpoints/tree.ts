@@ -1,5 +1,6 @@
 import {InvalidArgumentError, NotFoundError} from '../../errors.js'
 import type {CheckpointConfiguration, CheckpointRecord, SnapshotType, StoreDocument, VmRecord} from '../../store/schema.js'
+import {comPortsOf} from '../com-ports.js'
 import {isWildcardPattern, nameMatches} from '../wildcard.js'
 
 /**
@@ -30,7 +31,7 @@ export function configurationOf(vm: VmRecord): CheckpointConfiguration {
   return structuredClone({
     generation: vm.generation, version: vm.version, notes: vm.notes, processor: vm.processor, memory: vm.memory, settings: vm.settings,
     bootSource: vm.bootSource, timeMode: vm.timeMode, tripleFaultAction: vm.tripleFaultAction,
-    firmware: vm.firmware, video: vm.video,
+    firmware: vm.firmware, video: vm.video, comPorts: comPortsOf(vm),
   })
 }
 

@@ -11,6 +11,7 @@ import {logEvent} from '../event-log.js'
 import {resolveHost, SUPPORTED_VM_VERSIONS} from '../host.js'
 import {checkTransition} from '../state-machine.js'
 import {validateVmName} from '../validation.js'
+import {disconnectClashingPorts} from '../com-ports.js'
 import {vmDirectory} from '../vm-files.js'
 import {
   CONFIG_FILE, CONFIG_FORMAT, copyHashed, EXPORT_FORMAT, EXPORT_FORMAT_VERSION, EXPORT_MANIFEST, hashFile, isDirectory,
@@ -229,9 +230,11 @@ export class ExportImportService {
       await this.store.update((fresh) => {
         const clash = conflicts(fresh, vm, checkpoints)[0]
         if (clash) throw clash.error
+        const disconnected = disconnectClashingPorts(fresh, vm)
         fresh.vms.push(vm)
         fresh.checkpoints.push(...checkpoints)
         logEvent(fresh, vm, `Virtual machine '${vm.name}' was imported from '${folder}'${options.copy ? ' (copied)' : ' (registered in place)'} with ${checkpoints.length} checkpoints${options.generateNewId ? `, as a new virtual machine (was ${oldId})` : ''}.`)
+        if (disconnected.length) logEvent(fresh, vm, `Importing '${vm.name}': ${disconnected.join('; ')}.`, 'Warning')
       })
     } catch (error) {
       for (const made of copiedTo) await rm(made, {recursive: true, force: true}).catch(() => {})
