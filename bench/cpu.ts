@@ -47,7 +47,7 @@ function le32(v: number): number[] {
 
 function memory(): GuestPhysicalMemory {
   const pages = 256
-  const pageOffset = new Int32Array(1 << 20).fill(-1)
+  const pageOffset = new Float64Array(1 << 20).fill(-1)
   for (let i = 0; i < pages; i++) pageOffset[i] = i * 4096
   return {ram: new Uint8Array(pages * 4096), pageOffset, pageReadOnly: new Uint8Array(1 << 20)}
 }

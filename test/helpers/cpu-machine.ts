@@ -27,7 +27,7 @@ export const DEBUG_EXIT_PORT = 0xf4
 export function createMemory(bytes: number): GuestPhysicalMemory {
   if (bytes % PAGE_SIZE !== 0) throw new Error('RAM size must be a multiple of 4 KiB')
   const ram = new Uint8Array(bytes)
-  const pageOffset = new Int32Array(PAGES_4G).fill(-1)
+  const pageOffset = new Float64Array(PAGES_4G).fill(-1)
   const pages = bytes / PAGE_SIZE
   for (let i = 0; i < pages; i++) pageOffset[i] = i * PAGE_SIZE
   const pageReadOnly = new Uint8Array(PAGES_4G)

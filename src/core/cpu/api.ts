@@ -82,9 +82,10 @@ export interface GuestPhysicalMemory {
   readonly ram: Uint8Array
   /**
    * Per 4 KiB guest-physical page (1 << 20 entries for the 4 GiB space): byte offset
-   * of that page in `ram`, or -1 when the page is not RAM.
+   * of that page in `ram`, or -1 when the page is not RAM. Offsets reach past 2^31
+   * when RAM is larger than 2 GiB, hence doubles.
    */
-  readonly pageOffset: Int32Array
+  readonly pageOffset: Float64Array
   /** Per page: bit 0 set = writes are ignored (ROM). Same length as pageOffset. */
   readonly pageReadOnly: Uint8Array
   /**

@@ -261,7 +261,7 @@ class Generator {
 
   private load(target: string, i: Instr): void {
     this.emit(`lin = ${this.address(i)}; e = tlb[lin >>> 12];`)
-    if (this.aligned) this.emit(`${target} = (e & c.readMask) !== 0 && (lin & 3) === 0 ? ram32[((e & -4096) | (lin & 4095)) >> 2] : rd32(c, ${i.seg}, lin);`)
+    if (this.aligned) this.emit(`${target} = (e & c.readMask) !== 0 && (lin & 3) === 0 ? ram32[((e & -4096) | (lin & 4095)) >>> 2] : rd32(c, ${i.seg}, lin);`)
     else this.emit(`${target} = rd32(c, ${i.seg}, lin);`)
   }
 
@@ -282,12 +282,12 @@ class Generator {
       return
     }
     this.emit(`lin = ${this.address(i)}; e = tlb[lin >>> 12];`)
-    this.emit(`${target} = (e & c.readMask) !== 0 ? ram[(e & -4096) | (lin & 4095)] : rd8(c, ${i.seg}, lin);`)
+    this.emit(`${target} = (e & c.readMask) !== 0 ? ram[((e & -4096) | (lin & 4095)) >>> 0] : rd8(c, ${i.seg}, lin);`)
   }
 
   /** Store to the `lin` computed by a previous load or address. */
   private store(value: string, seg: number): void {
-    if (this.aligned) this.emit(`e = tlb[lin >>> 12]; if ((e & c.writeMask) !== 0 && (lin & 3) === 0) ram32[((e & -4096) | (lin & 4095)) >> 2] = ${value}; else wr32(c, ${seg}, lin, ${value});`)
+    if (this.aligned) this.emit(`e = tlb[lin >>> 12]; if ((e & c.writeMask) !== 0 && (lin & 3) === 0) ram32[((e & -4096) | (lin & 4095)) >>> 2] = ${value}; else wr32(c, ${seg}, lin, ${value});`)
     else this.emit(`wr32(c, ${seg}, lin, ${value});`)
   }
 
@@ -401,7 +401,7 @@ class Generator {
         if (!i.isMem) this.emit(`r[${i.reg}] = r[${i.rm}] & 65535;`)
         else {
           this.emit(`lin = ${this.address(i)}; e = tlb[lin >>> 12];`)
-          this.emit(`r[${i.reg}] = (e & c.readMask) !== 0 && (lin & 4095) !== 4095 ? ram[(e & -4096) | (lin & 4095)] | (ram[((e & -4096) | (lin & 4095)) + 1] << 8) : rd16(c, ${i.seg}, lin);`)
+          this.emit(`r[${i.reg}] = (e & c.readMask) !== 0 && (lin & 4095) !== 4095 ? ram[((e & -4096) | (lin & 4095)) >>> 0] | (ram[(((e & -4096) | (lin & 4095)) >>> 0) + 1] << 8) : rd16(c, ${i.seg}, lin);`)
         }
         return true
       case 0x85: return this.test(i, `r[${i.reg}]`)
@@ -446,7 +446,7 @@ class Generator {
       case 0xc3:
         this.needFlat |= 1 << Seg.SS
         this.emit('lin = r[4]; e = tlb[lin >>> 12];')
-        if (this.aligned) this.emit(`v = (e & c.readMask) !== 0 && (lin & 3) === 0 ? ram32[((e & -4096) | (lin & 4095)) >> 2] : rd32(c, ${Seg.SS}, lin);`)
+        if (this.aligned) this.emit(`v = (e & c.readMask) !== 0 && (lin & 3) === 0 ? ram32[((e & -4096) | (lin & 4095)) >>> 2] : rd32(c, ${Seg.SS}, lin);`)
         else this.emit(`v = rd32(c, ${Seg.SS}, lin);`)
         this.emit('r[4] = (lin + 4) | 0;')
         this.commit()
@@ -478,7 +478,7 @@ class Generator {
     if (op >= 0x58 && op <= 0x5f) {
       this.needFlat |= 1 << Seg.SS
       this.emit('lin = r[4]; e = tlb[lin >>> 12];')
-      if (this.aligned) this.emit(`v = (e & c.readMask) !== 0 && (lin & 3) === 0 ? ram32[((e & -4096) | (lin & 4095)) >> 2] : rd32(c, ${Seg.SS}, lin);`)
+      if (this.aligned) this.emit(`v = (e & c.readMask) !== 0 && (lin & 3) === 0 ? ram32[((e & -4096) | (lin & 4095)) >>> 2] : rd32(c, ${Seg.SS}, lin);`)
       else this.emit(`v = rd32(c, ${Seg.SS}, lin);`)
       this.emit(`r[4] = (lin + 4) | 0; r[${op & 7}] = v;`)
       return true
@@ -536,7 +536,7 @@ class Generator {
   }
 
   private storeByte(value: string, seg: number): void {
-    this.emit(`e = tlb[lin >>> 12]; if ((e & c.writeMask) !== 0) ram[(e & -4096) | (lin & 4095)] = ${value}; else wr8(c, ${seg}, lin, ${value});`)
+    this.emit(`e = tlb[lin >>> 12]; if ((e & c.writeMask) !== 0) ram[((e & -4096) | (lin & 4095)) >>> 0] = ${value}; else wr8(c, ${seg}, lin, ${value});`)
   }
 
   private test(i: Instr, src: string): boolean {

@@ -259,14 +259,14 @@ function writeSlow(cpu: CpuCore, linear: number, size: number, v: number, user: 
 
 export function read8(cpu: CpuCore, linear: number): number {
   const e = cpu.tlb[linear >>> 12]!
-  if ((e & cpu.readMask) !== 0) return cpu.ram[(e & PAGE_MASK) | (linear & 0xfff)]!
+  if ((e & cpu.readMask) !== 0) return cpu.ram[((e & PAGE_MASK) | (linear & 0xfff)) >>> 0]!
   return readSlow(cpu, linear, 1, cpu.cpl === 3)
 }
 
 export function read16(cpu: CpuCore, linear: number): number {
   const e = cpu.tlb[linear >>> 12]!
   if ((e & cpu.readMask) !== 0 && (linear & 0xfff) !== 0xfff) {
-    const o = (e & PAGE_MASK) | (linear & 0xfff)
+    const o = ((e & PAGE_MASK) | (linear & 0xfff)) >>> 0
     return cpu.ram[o]! | (cpu.ram[o + 1]! << 8)
   }
   return readSlow(cpu, linear, 2, cpu.cpl === 3)
@@ -276,7 +276,7 @@ export function read16(cpu: CpuCore, linear: number): number {
 export function read32(cpu: CpuCore, linear: number): number {
   const e = cpu.tlb[linear >>> 12]!
   if ((e & cpu.readMask) !== 0 && (linear & 0xfff) <= 0xffc) {
-    const o = (e & PAGE_MASK) | (linear & 0xfff)
+    const o = ((e & PAGE_MASK) | (linear & 0xfff)) >>> 0
     const ram = cpu.ram
     return ram[o]! | (ram[o + 1]! << 8) | (ram[o + 2]! << 16) | (ram[o + 3]! << 24)
   }
@@ -286,7 +286,7 @@ export function read32(cpu: CpuCore, linear: number): number {
 export function write8(cpu: CpuCore, linear: number, v: number): void {
   const e = cpu.tlb[linear >>> 12]!
   if ((e & cpu.writeMask) !== 0) {
-    cpu.ram[(e & PAGE_MASK) | (linear & 0xfff)] = v
+    cpu.ram[((e & PAGE_MASK) | (linear & 0xfff)) >>> 0] = v
     return
   }
   writeSlow(cpu, linear, 1, v, cpu.cpl === 3)
@@ -295,7 +295,7 @@ export function write8(cpu: CpuCore, linear: number, v: number): void {
 export function write16(cpu: CpuCore, linear: number, v: number): void {
   const e = cpu.tlb[linear >>> 12]!
   if ((e & cpu.writeMask) !== 0 && (linear & 0xfff) !== 0xfff) {
-    const o = (e & PAGE_MASK) | (linear & 0xfff)
+    const o = ((e & PAGE_MASK) | (linear & 0xfff)) >>> 0
     cpu.ram[o] = v
     cpu.ram[o + 1] = v >> 8
     return
@@ -306,7 +306,7 @@ export function write16(cpu: CpuCore, linear: number, v: number): void {
 export function write32(cpu: CpuCore, linear: number, v: number): void {
   const e = cpu.tlb[linear >>> 12]!
   if ((e & cpu.writeMask) !== 0 && (linear & 0xfff) <= 0xffc) {
-    const o = (e & PAGE_MASK) | (linear & 0xfff)
+    const o = ((e & PAGE_MASK) | (linear & 0xfff)) >>> 0
     const ram = cpu.ram
     ram[o] = v
     ram[o + 1] = v >> 8

@@ -44,7 +44,7 @@ export class CpuCore {
   readonly ram: Uint8Array
   /** The same RAM as dwords, for aligned accesses from compiled code (null if RAM is not 4-byte aligned). */
   readonly ram32: Int32Array | null
-  readonly pageOffset: Int32Array
+  readonly pageOffset: Float64Array
   readonly pageReadOnly: Uint8Array
   /** Pages of `ram` the processor may have written (see GuestPhysicalMemory.ramWritten). */
   readonly ramWritten: Uint8Array
@@ -170,7 +170,8 @@ export class CpuCore {
   faultVector = 0
   faultErrorCode = -1
 
-  // ---- Software TLB: per linear page, RAM offset | TLB_* bits, 0 when not cached ----
+  // ---- Software TLB: per linear page, RAM offset | TLB_* bits, 0 when not cached (the offset as a
+  // 32-bit pattern: above 2 GiB it reads negative, so users take `(e & -4096) >>> 0`) ----
   readonly tlb = new Int32Array(1 << 20)
   /** Per linear page, physical page address | TLB_* bits as the page tables allow. */
   readonly tlbPhys = new Int32Array(1 << 20)
@@ -209,7 +210,7 @@ export class CpuCore {
     this.memory = memory
     this.ram = memory.ram
     const ram = memory.ram
-    this.ram32 = ram.byteOffset % 4 === 0 && ram.length % 4 === 0 ? new Int32Array(ram.buffer, ram.byteOffset, ram.length >> 2) : null
+    this.ram32 = ram.byteOffset % 4 === 0 && ram.length % 4 === 0 ? new Int32Array(ram.buffer, ram.byteOffset, ram.length / 4) : null
     this.pageOffset = memory.pageOffset
     this.pageReadOnly = memory.pageReadOnly
     this.ramWritten = memory.ramWritten ?? new Uint8Array(Math.ceil(memory.ram.length / 4096))

@@ -18,7 +18,8 @@ export const GPA_PAGE_COUNT = 1 << 20
  */
 export class GuestPhysicalAddressSpace implements GuestPhysicalMemory {
   readonly ram: Uint8Array
-  readonly pageOffset = new Int32Array(GPA_PAGE_COUNT).fill(-1)
+  /** Float64, not Int32: with more than 2 GiB of RAM, buffer offsets pass 2^31. */
+  readonly pageOffset = new Float64Array(GPA_PAGE_COUNT).fill(-1)
   readonly pageReadOnly = new Uint8Array(GPA_PAGE_COUNT)
   /**
    * Per 4 KiB page of the buffer: 1 once anything may have written it (the
@@ -156,8 +157,9 @@ export class GuestPhysicalAddressSpace implements GuestPhysicalMemory {
   }
 
   private setPages(gpa: number, length: number, offset: number, readOnly: number): void {
-    const first = gpa >>> PAGE_SHIFT
-    const count = length >>> PAGE_SHIFT
+    const first = gpa / PAGE_SIZE
+    // Not `length >>> 12`: a range can be all 4 GiB, which is 0 as a 32-bit number.
+    const count = length / PAGE_SIZE
     for (let i = 0; i < count; i++) {
       this.pageOffset[first + i] = offset < 0 ? -1 : offset + i * PAGE_SIZE
       this.pageReadOnly[first + i] = readOnly

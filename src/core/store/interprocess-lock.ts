@@ -12,7 +12,8 @@ import {processIsAlive} from './process-alive.js'
  * name, then hard-linked into place, which fails if the lock exists). It names
  * the holder's PID, so a holder that was killed is recognised at once and its
  * lock broken, instead of every later command waiting out a staleness timer
- * (which is what a time-only lock such as proper-lockfile must do). Breaking is
+ * (which is what a time-only lock such as proper-lockfile must do); a zombie or
+ * a later process given the same PID is no holder (process-alive.ts). Breaking is
  * itself serialised by a second lock file, so two waiters cannot both break the
  * same stale lock and then both enter.
  */
@@ -98,7 +99,8 @@ export class InterProcessLock {
   private isStale(holder: {pid: number; since: number}): boolean {
     if (!Number.isInteger(holder.pid) || holder.pid <= 0) return true
     if (Date.now() - holder.since > (this.options.staleMs ?? 60_000)) return true
-    return !processIsAlive(holder.pid)
+    // The holder was running when it took the lock: a process started later only reuses its PID.
+    return !processIsAlive(holder.pid, {notAfter: holder.since})
   }
 
   private async breakStale(expectedContent: string): Promise<void> {

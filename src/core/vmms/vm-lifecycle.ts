@@ -1,14 +1,14 @@
 import {rm} from 'node:fs/promises'
 
 import {HvError, InvalidStateError, NotFoundError, TimeoutError} from '../errors.js'
-import {processIsAlive} from '../store/process-alive.js'
-import type {StoreDocument, VmRecord, VmState} from '../store/schema.js'
+import type {StoreDocument, VmRecord, VmState, WorkerRecord} from '../store/schema.js'
 import type {Store} from '../store/store.js'
 import {controlRequest} from '../worker/control-client.js'
 import type {StopReport, WorkerStatus} from '../worker/control-protocol.js'
 import {takeAutomaticCheckpoint} from './checkpoints/automatic.js'
 import {logEvent} from './event-log.js'
 import {checkTransition, type VmOperation} from './state-machine.js'
+import {workerIsAlive} from './worker-liveness.js'
 import {spawnWorker} from './worker-process.js'
 
 /** The outcome for one VM: done, or left alone because it already was in the requested state. */
@@ -159,15 +159,18 @@ export class VmLifecycle {
   /**
    * A VM whose worker process is gone while the store says it runs: record the
    * truth (OffCritical, or SavedCritical when it has saved state) with an event.
-   * Returns whether anything changed.
+   * Returns whether anything changed. VMs without a worker cost nothing here.
    */
   async reconcile(doc: StoreDocument): Promise<boolean> {
-    const dead = doc.vms.filter((vm) => vm.worker && WORKER_STATES.includes(vm.state) && !processIsAlive(vm.worker.pid))
+    const running = doc.vms.filter((vm) => vm.worker && WORKER_STATES.includes(vm.state))
+    const alive = await Promise.all(running.map((vm) => workerIsAlive(vm.worker!)))
+    const dead = running.filter((_, index) => !alive[index])
     if (dead.length === 0) return false
     await this.store.update((fresh) => {
       for (const stale of dead) {
         const vm = fresh.vms.find((v) => v.id === stale.id)
-        if (!vm?.worker || !WORKER_STATES.includes(vm.state) || processIsAlive(vm.worker.pid)) continue
+        // Only the worker found dead: one that ended cleanly meanwhile, or a new one, is left alone.
+        if (!vm?.worker || !WORKER_STATES.includes(vm.state) || !sameWorker(vm.worker, stale.worker!)) continue
         const pid = vm.worker.pid
         vm.state = vm.savedState ? 'SavedCritical' : 'OffCritical'
         vm.status = 'The worker process terminated unexpectedly'
@@ -231,7 +234,8 @@ export class VmLifecycle {
   }
 
   private async killWorker(vm: VmRecord, why: string): Promise<void> {
-    if (vm.worker && processIsAlive(vm.worker.pid)) {
+    // Only a worker known to be alive is killed: its PID may since belong to another process.
+    if (vm.worker && (await workerIsAlive(vm.worker))) {
       try {
         process.kill(vm.worker.pid, 'SIGKILL')
       } catch {}
@@ -269,3 +273,6 @@ export class VmLifecycle {
   }
 }
 
+function sameWorker(a: WorkerRecord, b: WorkerRecord): boolean {
+  return a.pid === b.pid && a.socket === b.socket && a.startedAt === b.startedAt
+}

@@ -9,7 +9,8 @@ import {vmDirectory, vmFiles} from './vm-files.js'
 /** What a starting worker tells the VMMS over its IPC channel, once. */
 export type WorkerStartReport = {ready: true} | {ready: false; kind: HvError['kind']; message: string}
 
-const START_TIMEOUT_MS = 30_000
+/** How long a starting worker has to report; it records itself as running before that. */
+export const START_TIMEOUT_MS = 30_000
 /**
  * V8 options for the worker. The memory reducer runs full garbage collections
  * whenever a process looks idle, which an idle VM's worker always does; guest

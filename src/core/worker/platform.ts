@@ -1,5 +1,6 @@
 import {createGen1Platform, createGen2Platform, type PlatformOptions} from '../devices/platform.js'
 import type {VmRecord} from '../store/schema.js'
+import {addressableRamBytes} from './boot/memory-layout.js'
 import type {GuestClock} from './guest-clock.js'
 import type {MachinePlatform, PlatformEvents} from './machine-platform.js'
 
@@ -16,7 +17,8 @@ export function createMachinePlatform(
   options: {a20Enabled: boolean},
 ): MachinePlatform {
   const platformOptions: PlatformOptions = {
-    memoryBytes: vm.memory.startup,
+    // The CMOS reports the RAM the guest can address, as the memory map does.
+    memoryBytes: addressableRamBytes(vm.memory.startup),
     clock,
     com1Output: (byte) => events.serialOutput(1, byte),
     com2Output: (byte) => events.serialOutput(2, byte),

@@ -4,6 +4,7 @@ import {join} from 'node:path'
 import {createSha256} from '../sha256.js'
 import type {SavedStateRecord} from '../store/schema.js'
 import {forEachNonZeroPage} from './memory-pages.js'
+import {readWholeFile} from './read-whole-file.js'
 
 /**
  * The files of a saved VM, as Firecracker keeps a snapshot: a memory file and
@@ -100,7 +101,7 @@ export async function loadSavedState(record: SavedStateRecord, vmId: string): Pr
     throw new Error(`the saved state was written by a newer hv (format version ${document.version}; this hv reads ${STATE_FORMAT_VERSION})`)
   }
   if (document.vmId !== vmId) throw new Error('the saved state belongs to another virtual machine')
-  const memory = await readFile(record.memoryFile).catch(() => {
+  const memory = await readWholeFile(record.memoryFile).catch(() => {
     throw new Error(`the saved memory file ${record.memoryFile} is missing`)
   })
   if (memory.length !== record.memoryBytes || sha256([memory]) !== record.memorySha256) {

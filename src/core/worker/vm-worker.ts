@@ -17,7 +17,7 @@ import type {MeteringSample} from '../vmms/metering/metering-accumulator.js'
 import {comPortsOf} from '../vmms/com-ports.js'
 import {vmDirectory, vmFiles} from '../vmms/vm-files.js'
 import {readBootImage, type BootImage} from './boot/boot-image.js'
-import {applyMemoryLayout, type MemoryLayout} from './boot/memory-layout.js'
+import {addressableRamBytes, applyMemoryLayout, type MemoryLayout} from './boot/memory-layout.js'
 import {firmwareRomBytes, loadFirmware} from './boot/firmware.js'
 import {loadMultiboot} from './boot/multiboot.js'
 import {attachConsole} from './console-attach.js'
@@ -116,7 +116,8 @@ export class VmWorker {
     this.rootHypercalls = vid.winhv.calls
     this.vid = vid.createPartition({
       name: vm.name,
-      memoryBytes: vm.memory.startup,
+      // RAM beyond the MMIO gap cannot be addressed by the guest, so it is not backed.
+      memoryBytes: addressableRamBytes(vm.memory.startup),
       romBytes,
       time: this.clock,
     })

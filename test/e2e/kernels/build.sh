@@ -3,6 +3,6 @@
 # committed, so the tests run without nasm; a test checks they match.
 set -e
 cd "$(dirname "$0")"
-for source in countdown triple garbage touch pacer com2echo; do
+for source in countdown triple garbage touch pacer com2echo memsize; do
   nasm -f bin -o "$source.bin" "$source.asm"
 done

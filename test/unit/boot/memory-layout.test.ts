@@ -2,7 +2,7 @@ import {describe, expect, it} from 'vitest'
 
 import {GuestPhysicalAddressSpace} from '../../../src/core/hypervisor/guest-memory.js'
 import {
-  applyMemoryLayout, cmosMemorySizes, describeMemoryLayout, isUsableRam, type LayoutTarget, MAX_RAM_BYTES, rangeAt,
+  addressableRamBytes, applyMemoryLayout, cmosMemorySizes, describeMemoryLayout, isUsableRam, type LayoutTarget, MAX_RAM_BYTES, rangeAt,
 } from '../../../src/core/worker/boot/memory-layout.js'
 import {MIB} from './harness.js'
 
@@ -30,7 +30,7 @@ describe('the PC memory layout', () => {
       {base: 0xa0000, length: 0x20000, type: 'mmio', name: 'legacy VGA window'},
       {base: 0xc0000, length: 0x40000, type: 'reserved', name: 'option ROM and BIOS area'},
       {base: 0x100000, length: 31 * MIB, type: 'ram', name: 'extended memory'},
-      {base: 0xe0000000, length: 0x20000000, type: 'mmio', name: '32-bit MMIO gap'},
+      {base: 0xf8000000, length: 0x08000000, type: 'mmio', name: '32-bit MMIO gap'},
     ])
     expect(layout.lowerKiB).toBe(640)
     expect(layout.upperKiB).toBe(31 * 1024)
@@ -63,23 +63,33 @@ describe('the PC memory layout', () => {
     })
   })
 
-  it('accepts exactly 3.5 GiB, filling everything below the MMIO gap', () => {
-    expect(MAX_RAM_BYTES).toBe(0xe0000000)
-    const space = new RecordingSpace(3.5 * GIB)
+  it('accepts everything below the MMIO gap (Hyper-V\'s 128 MiB low MMIO space at 0xF8000000)', () => {
+    expect(MAX_RAM_BYTES).toBe(0xf8000000)
+    const space = new RecordingSpace(MAX_RAM_BYTES)
     const layout = applyMemoryLayout(space)
-    expect(layout.upperKiB).toBe((3.5 * GIB - MIB) / 1024)
+    expect(layout.upperKiB).toBe((0xf8000000 - MIB) / 1024)
     const top = layout.ranges.find((r) => r.name === 'extended memory')!
-    expect(top.base + top.length).toBe(0xe0000000)
-    expect(space.pages.get(0xe0000000 / 4096 - 1)).toBe(0xe0000000 - 4096)
-    expect(space.pages.has(0xe0000000 / 4096)).toBe(false)
+    expect(top.base + top.length).toBe(0xf8000000)
+    expect(space.pages.get(0xf8000000 / 4096 - 1)).toBe(0xf8000000 - 4096)
+    expect(space.pages.has(0xf8000000 / 4096)).toBe(false)
     expect(space.pages.has(0xa0000 / 4096)).toBe(false)
-    expect(space.pages.size).toBe(0xe0000000 / 4096 - 32)
-    expect(cmosMemorySizes(layout).above16MiB64KiBBlocks).toBe((0xe0000000 - 16 * MIB) / 65536)
+    expect(space.pages.size).toBe(0xf8000000 / 4096 - 32)
+    expect(cmosMemorySizes(layout).above16MiB64KiBBlocks).toBe((0xf8000000 - 16 * MIB) / 65536)
+    // The fixed devices of the platform all lie in the gap.
+    const gap = layout.ranges.find((r) => r.name === '32-bit MMIO gap')!
+    for (const address of [0xfec00000, 0xfee00000, 0xffff0000]) expect(address >= gap.base && address < gap.base + gap.length).toBe(true)
   })
 
-  it('refuses more than 3.5 GiB, saying why', () => {
-    expect(() => describeMemoryLayout(3.5 * GIB + 4096)).toThrow(/at most 3\.5 GiB/)
-    expect(() => describeMemoryLayout(4 * GIB)).toThrow(/4 GiB is too large: a 32-bit guest can use at most 3\.5 GiB/)
+  it('backs only what a 32-bit guest can address: the configured size up to the gap', () => {
+    expect(addressableRamBytes(2 * GIB)).toBe(2 * GIB)
+    expect(addressableRamBytes(3 * GIB)).toBe(3 * GIB)
+    expect(addressableRamBytes(4 * GIB)).toBe(0xf8000000)
+    expect(addressableRamBytes(64 * GIB)).toBe(0xf8000000)
+  })
+
+  it('refuses to lay out more RAM than fits below the gap, saying why', () => {
+    expect(() => describeMemoryLayout(0xf8000000 + 4096)).toThrow(/at most 3968 MiB/)
+    expect(() => describeMemoryLayout(4 * GIB)).toThrow(/4 GiB is too large: a 32-bit guest can use at most 3968 MiB/)
     expect(() => applyMemoryLayout(new RecordingSpace(4 * GIB))).toThrow(/MMIO gap/)
   })
 
@@ -95,7 +105,7 @@ describe('the PC memory layout', () => {
     expect(small.ranges).toContainEqual({base: 0xc0000, length: 0x30000, type: 'reserved', name: 'option ROM and BIOS area'})
     expect(small.ranges).toContainEqual({base: 0xf0000, length: 0x10000, type: 'reserved', name: 'firmware ROM (low alias)'})
     expect(small.ranges).toContainEqual({base: 0xffff0000, length: 0x10000, type: 'reserved', name: 'firmware ROM'})
-    expect(small.ranges).toContainEqual({base: 0xe0000000, length: 0x1fff0000, type: 'mmio', name: '32-bit MMIO gap'})
+    expect(small.ranges).toContainEqual({base: 0xf8000000, length: 0x07ff0000, type: 'mmio', name: '32-bit MMIO gap'})
     const big = describeMemoryLayout(32 * MIB, {firmwareBytes: 256 * 1024})
     expect(big.ranges.find((r) => r.name === 'firmware ROM (low alias)')).toEqual(
       {base: 0xe0000, length: 0x20000, type: 'reserved', name: 'firmware ROM (low alias)'})

@@ -155,7 +155,7 @@ describe('ELF32 multiboot kernels', () => {
       'mmap 0x000a0000 0x00020000 type 2',
       'mmap 0x000c0000 0x00040000 type 2',
       'mmap 0x00100000 0x01f00000 type 1',
-      'mmap 0xe0000000 0x20000000 type 2',
+      'mmap 0xf8000000 0x08000000 type 2',
       '',
     ].join('\r\n'))
     expect(log).toMatchObject({status: 0, halted: true})
@@ -214,7 +214,7 @@ describe('the multiboot information structure', () => {
       {size: 20, base: 0xa0000, length: 0x20000, type: 2},
       {size: 20, base: 0xc0000, length: 0x40000, type: 2},
       {size: 20, base: 0x100000, length: 511 * MIB, type: 1},
-      {size: 20, base: 0xe0000000, length: 0x20000000, type: 2},
+      {size: 20, base: 0xf8000000, length: 0x08000000, type: 2},
     ])
     expect(vm.result.memoryMap.map((e) => e.type)).toEqual([1, 2, 2, 1, 2])
     // Everything the MBI points at lies in low conventional memory.

@@ -9,7 +9,7 @@ import {ExitReason, type GuestPhysicalMemory, type InterceptControls, Reg, Seg, 
 /** RAM pages 0..ramPages-1 (pageOffset[i] = i * 4096), nothing elsewhere. */
 export function createMemory(ramPages = 1024): GuestPhysicalMemory {
   const ram = new Uint8Array(ramPages * 4096)
-  const pageOffset = new Int32Array(1 << 20).fill(-1)
+  const pageOffset = new Float64Array(1 << 20).fill(-1)
   for (let i = 0; i < ramPages; i++) pageOffset[i] = i * 4096
   return {ram, pageOffset, pageReadOnly: new Uint8Array(1 << 20)}
 }

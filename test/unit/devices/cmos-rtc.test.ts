@@ -213,6 +213,9 @@ describe('CMOS RAM', () => {
     {memory: 64 * 2 ** 20, base: 640, extended: 63 * 1024, above16M: 768},
     {memory: 8 * 2 ** 20, base: 640, extended: 7 * 1024, above16M: 0},
     {memory: 512 * 2 ** 20, base: 640, extended: 0xffff, above16M: (512 - 16) * 16},
+    {memory: 3 * 2 ** 30, base: 640, extended: 0xffff, above16M: (3072 - 16) * 16},
+    // Everything below the MMIO gap: 0x34/0x35 still fit, and nothing lies above 4 GiB.
+    {memory: 0xf8000000, base: 640, extended: 0xffff, above16M: 0xf700},
   ])('records $memory bytes of memory with a valid checksum', ({memory, base, extended, above16M}) => {
     const {device, read} = rtc()
     device.setStandardContents({memoryBytes: memory})
@@ -221,6 +224,7 @@ describe('CMOS RAM', () => {
     expect(word(0x17)).toBe(extended)
     expect(word(0x30)).toBe(extended)
     expect(word(0x34)).toBe(above16M)
+    expect([read(0x5b), read(0x5c), read(0x5d)]).toEqual([0, 0, 0])
     expect(read(0x14)).toBe(0x00)
     let sum = 0
     for (let index = 0x10; index <= 0x2d; index++) sum += read(index)

@@ -19,6 +19,10 @@ export const CmosIndex = {
   /** Memory above 16 MiB in 64 KiB units (the convention BIOSes and QEMU share). */
   HighMemoryLow: 0x34,
   HighMemoryHigh: 0x35,
+  /** Memory above 4 GiB in 64 KiB units, three bytes (the convention SeaBIOS and QEMU share). */
+  MemoryAbove4GiBLow: 0x5b,
+  MemoryAbove4GiBMid: 0x5c,
+  MemoryAbove4GiBHigh: 0x5d,
 } as const
 
 /** The checksum at 0x2E-0x2F (big-endian) covers bytes 0x10-0x2D. */
@@ -34,6 +38,7 @@ export const Equipment = {
 } as const
 
 export interface StandardCmosOptions {
+  /** RAM from address 0 up, below the 32-bit MMIO gap (at most 0xF8000000). */
   memoryBytes: number
   mathCoprocessor?: boolean
 }
@@ -55,6 +60,11 @@ export function standardCmosContents(options: StandardCmosOptions): Map<number, 
   put16(CmosIndex.ExtendedMemoryLow, extendedKib)
   put16(CmosIndex.PostExtendedMemoryLow, extendedKib)
   put16(CmosIndex.HighMemoryLow, above16MibUnits)
+  // Nothing above 4 GiB: the processor's physical addresses are 32 bits wide, so a
+  // BIOS reading these must not add RAM there (what a VM has beyond the gap is unbacked).
+  contents.set(CmosIndex.MemoryAbove4GiBLow, 0)
+  contents.set(CmosIndex.MemoryAbove4GiBMid, 0)
+  contents.set(CmosIndex.MemoryAbove4GiBHigh, 0)
   contents.set(CmosIndex.FloppyTypes, 0)
   contents.set(CmosIndex.HardDiskTypes, 0)
   contents.set(CmosIndex.Equipment, Equipment.DisplayEgaVga | (options.mathCoprocessor ? Equipment.MathCoprocessor : 0))

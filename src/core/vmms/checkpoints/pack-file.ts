@@ -1,7 +1,8 @@
-import {open, readFile, rename, unlink} from 'node:fs/promises'
+import {open, rename, unlink} from 'node:fs/promises'
 
 import {createSha256} from '../../sha256.js'
 import {temporaryName} from '../../store/atomic-json-file.js'
+import {readWholeFile} from '../../worker/read-whole-file.js'
 
 /**
  * A pack file: many 4 KiB pages in one file, each named by its SHA-256, as git
@@ -116,7 +117,7 @@ export class Pack {
   static async load(path: string): Promise<Pack> {
     let data: Buffer
     try {
-      data = await readFile(path)
+      data = await readWholeFile(path)
     } catch (error) {
       throw new PackCorruptError(`the checkpoint page file ${path} is missing (${(error as NodeJS.ErrnoException).code ?? error})`)
     }

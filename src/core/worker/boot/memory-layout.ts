@@ -6,12 +6,19 @@
  *   0x000C0000 - 0x000FFFFF  option-ROM and system BIOS area: RAM the OS must
  *                            leave alone; a firmware image replaces its top
  *   0x00100000 - RAM size    extended memory, RAM
- *   0xE0000000 - 0xFFFFFFFF  the 32-bit MMIO gap (devices, firmware ROM)
+ *   0xF8000000 - 0xFFFFFFFF  the 32-bit MMIO gap: I/O APIC (0xFEC00000), local
+ *                            APIC (0xFEE00000), firmware ROM at the very top
  *
  * RAM is mapped 1:1: guest-physical address X below the gap is byte X of the
- * partition's RAM (so the 128 KiB behind the VGA hole are simply unused). A
- * 32-bit guest without PAE cannot address anything above 4 GiB, and the gap
- * takes the top 512 MiB, so a VM can have at most 3.5 GiB of RAM.
+ * partition's RAM (so the 128 KiB behind the VGA hole are simply unused).
+ *
+ * The gap is Hyper-V's: a VM starts with 128 MiB of low memory-mapped I/O space
+ * (Set-VM -LowMemoryMappedIoSpace, whose default that is), the top 128 MiB below
+ * 4 GiB, which holds every fixed PC device address above and room for VMBus MMIO.
+ * A VM configured with more memory than fits below the gap would have the rest
+ * above 4 GiB on Hyper-V; a 32-bit guest without PAE cannot address it (hv's
+ * processor has 32-bit physical addresses), so that part is never backed: the
+ * VM's memory is still its configured size, and the guest sees up to 3968 MiB.
  */
 import type {GuestPhysicalAddressSpace} from '../../hypervisor/guest-memory.js'
 
@@ -31,11 +38,19 @@ export const BIOS_AREA_BASE = 0xc0000
 export const BIOS_AREA_END = 0x100000
 /** Where extended memory starts. */
 export const EXTENDED_BASE = 0x100000
-/** The 32-bit MMIO gap: from here to the top of the 4 GiB space there is never RAM. */
-export const MMIO_GAP_BASE = 0xe0000000
+/** The 32-bit MMIO gap (Hyper-V's default 128 MiB low MMIO space): from here to 4 GiB there is never RAM. */
+export const MMIO_GAP_BASE = 0xf8000000
 export const ADDRESS_SPACE_END = 0x1_0000_0000
-/** The most RAM a VM can have: everything below the 32-bit MMIO gap (3.5 GiB). */
+/** The most RAM a guest can address: everything below the 32-bit MMIO gap (3968 MiB). */
 export const MAX_RAM_BYTES = MMIO_GAP_BASE
+
+/**
+ * The RAM the partition backs for a VM configured with `configuredBytes`:
+ * all of it, up to the MMIO gap. What lies beyond cannot be addressed.
+ */
+export function addressableRamBytes(configuredBytes: number): number {
+  return Math.min(configuredBytes, MAX_RAM_BYTES)
+}
 /** The least: conventional memory and the BIOS area, all of the first MiB. */
 export const MIN_RAM_BYTES = EXTENDED_BASE
 
@@ -109,8 +124,8 @@ function checkRamSize(ramBytes: number): void {
   }
   if (ramBytes > MAX_RAM_BYTES) {
     throw new Error(
-      `VM memory size ${formatBytes(ramBytes)} is too large: a 32-bit guest can use at most 3.5 GiB of RAM ` +
-        '(everything above 0xE0000000 is the MMIO gap, and RAM above 4 GiB would need PAE)',
+      `VM memory size ${formatBytes(ramBytes)} is too large: a 32-bit guest can use at most ${formatBytes(MAX_RAM_BYTES)} of RAM ` +
+        '(everything above 0xF8000000 is the MMIO gap, and RAM above 4 GiB would need PAE)',
     )
   }
 }
