@@ -9,10 +9,11 @@ import type {ImportOptions} from '../core/vmms/export-import/export-import-servi
 export const importPlanFlags = {
   copy: Flags.boolean({description: 'Copy the files instead of registering them in place.'}),
   register: Flags.boolean({description: 'Register the VM where its files are (the default without --copy).'}),
-  'generate-new-id': Flags.boolean({description: 'Give the imported VM a new VMId (with --copy).'}),
+  'generate-new-id': Flags.boolean({description: 'Give the imported VM a new VMId (and its checkpoints new ids), copied or in place.'}),
   'virtual-machine-path': Flags.string({description: "Where --copy puts the VM's files (default: the host's VirtualMachinePath)."}),
   'snapshot-file-path': Flags.string({description: "Where --copy puts the checkpoint files (default: the VM's folder)."}),
   'vhd-destination-path': Flags.string({description: 'Where --copy puts virtual disks (checked; hv VMs have no disks yet).'}),
+  'smart-paging-file-path': Flags.string({description: "The imported VM's SmartPagingFilePath."}),
 }
 
 type PlanFlags = {
@@ -22,6 +23,7 @@ type PlanFlags = {
   'virtual-machine-path'?: string
   'snapshot-file-path'?: string
   'vhd-destination-path'?: string
+  'smart-paging-file-path'?: string
 }
 
 export function importOptionsFrom(flags: PlanFlags): ImportOptions {
@@ -31,7 +33,9 @@ export function importOptionsFrom(flags: PlanFlags): ImportOptions {
   const path = (value: string | undefined) => (value === undefined ? undefined : resolve(value))
   return {
     copy: flags.copy,
+    register: flags.register,
     generateNewId: flags['generate-new-id'],
+    smartPagingFilePath: path(flags['smart-paging-file-path']),
     virtualMachinePath: path(flags['virtual-machine-path']),
     snapshotFilePath: path(flags['snapshot-file-path']),
     vhdDestinationPath: path(flags['vhd-destination-path']),
@@ -67,6 +71,7 @@ export async function readCompatibilityReport(file: string): Promise<{path: stri
       virtualMachinePath: copy ? text(report.VirtualMachinePath) : undefined,
       snapshotFilePath: copy ? text(report.SnapshotPath) : undefined,
       vhdDestinationPath: copy ? text(report.VhdDestinationPath) : undefined,
+      smartPagingFilePath: text((vm as {SmartPagingFilePath?: unknown}).SmartPagingFilePath),
       newName: text(vm.Name),
     },
   }

@@ -1,7 +1,7 @@
-import {Args} from '@oclif/core'
+import {Args, Flags} from '@oclif/core'
 
 import {HvCommand} from '../cli/base-command.js'
-import {importPlanFlags, importOptionsFrom} from '../cli/import-options.js'
+import {importOptionsFrom, importPlanFlags, readCompatibilityReport} from '../cli/import-options.js'
 import {outputFlags} from '../cli/flags.js'
 import {compatibilityReportView} from '../cli/views/vm-compatibility-report.js'
 import {InvalidArgumentError} from '../core/errors.js'
@@ -13,15 +13,26 @@ export default class CompareVm extends HvCommand {
   static examples = [
     '<%= config.bin %> compare-vm /backups/demo',
     '<%= config.bin %> Compare-VM -Path /backups/demo -Copy -GenerateNewId --json > report.json',
+    '<%= config.bin %> compare-vm --compatibility-report report.json',
     '<%= config.bin %> import-vm --compatibility-report report.json',
   ]
   static args = {path: Args.string({description: 'The export folder, or its hv-export.json.'})}
-  static flags = {...importPlanFlags, ...outputFlags}
+  static flags = {
+    ...importPlanFlags,
+    'compatibility-report': Flags.string({
+      description: 'Check a saved report again (after its VM.Name was edited, or the host changed): its path and options.',
+      exclusive: Object.keys(importPlanFlags),
+    }),
+    ...outputFlags,
+  }
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(CompareVm)
-    if (args.path === undefined) throw new InvalidArgumentError('Specify the export to compare: give -Path (or the path as the first argument).')
-    const report = await this.vmms.transfer.compare(args.path, importOptionsFrom(flags))
+    const planned = flags['compatibility-report'] === undefined ? undefined : await readCompatibilityReport(flags['compatibility-report'])
+    if (planned && args.path !== undefined) throw new InvalidArgumentError('Give either -Path or -CompatibilityReport, not both.')
+    const path = planned?.path ?? args.path
+    if (path === undefined) throw new InvalidArgumentError('Specify the export to compare: give -Path (or the path as the first argument).')
+    const report = await this.vmms.transfer.compare(path, planned?.options ?? importOptionsFrom(flags))
     await this.print([report], compatibilityReportView, flags)
   }
 }

@@ -21,7 +21,7 @@ export default class ImportVm extends HvCommand {
     ...importPlanFlags,
     'compatibility-report': Flags.string({
       description: 'Import as a compare-vm report (its --json, saved to this file) says: its path, options and VM name.',
-      exclusive: ['copy', 'register', 'generate-new-id', 'virtual-machine-path', 'snapshot-file-path', 'vhd-destination-path'],
+      exclusive: Object.keys(importPlanFlags),
     }),
     ...whatIfFlag,
     ...outputFlags,

@@ -11,6 +11,7 @@ import GetVmEvent from './get-vmevent.js'
 import GetVmHost from './get-vmhost.js'
 import GetVmMemory from './get-vmmemory.js'
 import GetVmProcessor from './get-vmprocessor.js'
+import GetVmSecurity from './get-vmsecurity.js'
 import Help from './help.js'
 import NewVm from './new-vm.js'
 import RemoveVm from './remove-vm.js'
@@ -77,6 +78,7 @@ export const COMMANDS = {
   'get-vmhost': GetVmHost,
   'get-vmmemory': GetVmMemory,
   'get-vmprocessor': GetVmProcessor,
+  'get-vmsecurity': GetVmSecurity,
   help: Help,
   'new-vm': NewVm,
   'remove-vm': RemoveVm,

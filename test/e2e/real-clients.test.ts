@@ -421,8 +421,10 @@ describe('Terraform (taliesins/terraform-provider-hyperv, hyperv_machine_instanc
       'Guest Service Interface': false, Heartbeat: true, 'Key-Value Pair Exchange': true, Shutdown: true,
       'Time Synchronization': true, VSS: true,
     })
+    // No drives or adapters (left out): the boot order holds only hv's own boot source, the --guest this replay
+    // adds so the VM has something to run (a File entry; Terraform's VM on Hyper-V would have an empty list).
     expect.soft(await ps.one('Get-VMFirmware', '-VMName', name), 'GetVmFirmwares').toMatchObject({
-      BootOrder: [], SecureBoot: 'Off', SecureBootTemplate: 'MicrosoftUEFICertificateAuthority',
+      BootOrder: [expect.objectContaining({BootType: 'File', Description: 'hv built-in guest tinyos-hv'})], SecureBoot: 'Off', SecureBootTemplate: 'MicrosoftUEFICertificateAuthority',
       PreferredNetworkBootProtocol: 'IPv4', ConsoleMode: 'Default', PauseAfterBootFailure: 'Off',
     })
     expect.soft((await ps.one('Get-VM', '-Name', `${name}*`))?.State, 'GetVmStatus').toBe('Running')

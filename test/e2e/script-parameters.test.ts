@@ -146,6 +146,16 @@ describe('-VMName and -VM', () => {
   })
 })
 
+describe('objects scripts pick by property', () => {
+  it('integration services carry Hyper-V\'s component Id; get-vmsecurity shows no TPM', async () => {
+    const [vm] = await json('get-vm', name)
+    const services = await json('get-vmintegrationservice', name)
+    expect(services.find((s) => s.Name === 'Guest Service Interface')?.Id).toBe(`Microsoft:${vm.VMId.toUpperCase()}\\6C09BB55-D683-4DA0-8931-C9BF705F6480`)
+    expect(services.find((s) => s.Name === 'VSS')?.Id).toMatch(/\\5CED1297-4598-4915-A5FC-AD21BB4D02A4$/)
+    expect(await json('get-vmsecurity', '-VM', vm.VMId)).toEqual([expect.objectContaining({VMName: name, TpmEnabled: false, Shielded: false})])
+  })
+})
+
 describe('get-vm objects', () => {
   it('carry Id beside VMId and the Get-VM properties scripts read', async () => {
     const [vm] = await json('get-vm', name)
@@ -235,6 +245,17 @@ describe('Import-VM parameters, Compare-VM and Export-VMSnapshot', () => {
     expectFailure(await run('import-vm', join(folder, name), '-Register'), 5, /already registered/)
   })
 
+  it('-GenerateNewId without -Copy imports in place with a new id; -GenerateNewId with -Register is refused', async () => {
+    const folder = join(home, `inplace-${n}`)
+    expect((await run('export-vm', name, '-Path', folder)).code).toBe(0)
+    const [original] = await json('get-vm', name)
+    expectFailure(await run('import-vm', join(folder, name), '-GenerateNewId', '-Register'), 2, /-GenerateNewId cannot be used with -Register/)
+    const [imported] = await json('import-vm', join(folder, name), '-GenerateNewId', '-Copy:$false', '-VirtualMachinePath', join(folder, name), '-SmartPagingFilePath', folder)
+    expect(imported).toMatchObject({Name: name, Path: join(folder, name), SmartPagingFilePath: folder})
+    expect(imported.VMId).not.toBe(original.VMId)
+    expectFailure(await run('import-vm', join(folder, name), '-VirtualMachinePath', home), 2, /-VirtualMachinePath can be used only with -Copy, or naming the folder/)
+  })
+
   it('compare-vm reports what import-vm would do, and import-vm follows an edited report', async () => {
     const folder = join(home, `cmp-${n}`)
     expect((await run('export-vm', name, '-Path', folder)).code).toBe(0)
@@ -249,6 +270,9 @@ describe('Import-VM parameters, Compare-VM and Export-VMSnapshot', () => {
     const [imported] = await json('import-vm', '-CompatibilityReport', file)
     expect(imported.Name).toBe(`renamed${n}`)
     expect(imported.VMId).not.toBe(inPlace.VM.VMId)
+    // Compare-VM -CompatibilityReport checks a saved report again: now the copy's folder is taken.
+    const [again] = await json('compare-vm', '-CompatibilityReport', file)
+    expect(again.VM.Name).toBe(`renamed${n}`)
     expectFailure(await run('import-vm', '-CompatibilityReport', join(home, 'none.json')), 2, /'CompatibilityReport'.*does not exist/)
   })
 

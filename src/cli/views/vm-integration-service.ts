@@ -1,4 +1,4 @@
-import type {IntegrationServiceRow, VmRecord} from '../../core/vmms/index.js'
+import {integrationServiceInfo, type IntegrationServiceRow, type VmRecord} from '../../core/vmms/index.js'
 import type {View} from '../render.js'
 
 /** One integration service of one VM. */
@@ -9,9 +9,11 @@ export interface VmIntegrationService {
 
 /** Get-VMIntegrationService's VMIntegrationComponent object. */
 export function vmIntegrationServiceObject({vm, row}: VmIntegrationService) {
+  const componentId = integrationServiceInfo(row.Name)?.componentId
   return {
     VMName: vm.name,
     VMId: vm.id,
+    Id: componentId ? `Microsoft:${vm.id.toUpperCase()}\\${componentId}` : null,
     Name: row.Name,
     Enabled: row.Enabled,
     PrimaryStatusDescription: row.PrimaryStatusDescription,

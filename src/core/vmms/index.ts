@@ -11,7 +11,7 @@ export type {VmRecord, EventRecord, VmState, AutomaticStartAction, AutomaticStop
 export {AUTOMATIC_START_ACTIONS, AUTOMATIC_STOP_ACTIONS, CHECKPOINT_TYPES} from '../store/schema.js'
 export {GuestServices, KVP_POOLS} from './guest-services.js'
 export type {KvpItem, KvpPoolName} from './guest-services.js'
-export {INTEGRATION_SERVICES} from '../devices/synthetic/integration-services.js'
+export {INTEGRATION_SERVICES, integrationServiceInfo} from '../devices/synthetic/integration-services.js'
 export type {IntegrationServiceRow} from '../devices/synthetic/integration-services.js'
 export type {VmbusStatistics, VmbusChannelStatistics} from '../vmbus/vmbus-server.js'
 export {nameMatches} from './wildcard.js'

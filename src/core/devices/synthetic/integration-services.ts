@@ -27,18 +27,24 @@ export type IntegrationServiceName =
 export interface IntegrationServiceInfo {
   readonly name: IntegrationServiceName
   readonly classId: string
+  /**
+   * The id of Hyper-V's integration component for the service (the end of a
+   * VMIntegrationComponent's Id, `Microsoft:<VMId>\<this>`): scripts pick
+   * services by it, whatever the display language calls them.
+   */
+  readonly componentId: string
   readonly enabledByDefault: boolean
   readonly description: string
 }
 
 /** In the order Get-VMIntegrationService lists them (alphabetical). */
 export const INTEGRATION_SERVICES: readonly IntegrationServiceInfo[] = [
-  {name: 'Guest Service Interface', classId: GUEST_SERVICE_INTERFACE_CLASS_ID, enabledByDefault: false, description: 'Copies files from the host into the guest (offered; copying is not implemented)'},
-  {name: 'Heartbeat', classId: HEARTBEAT_CLASS_ID, enabledByDefault: true, description: 'Reports whether the guest operating system is responding'},
-  {name: 'Key-Value Pair Exchange', classId: KVP_CLASS_ID, enabledByDefault: true, description: 'Exchanges key-value data between the host and the guest'},
-  {name: 'Shutdown', classId: SHUTDOWN_CLASS_ID, enabledByDefault: true, description: 'Lets the host ask the guest to shut down or restart'},
-  {name: 'Time Synchronization', classId: TIMESYNC_CLASS_ID, enabledByDefault: true, description: 'Sends the host time to the guest'},
-  {name: 'VSS', classId: VSS_CLASS_ID, enabledByDefault: true, description: 'Volume Shadow Copy requestor for backups (offered; backups are not implemented)'},
+  {name: 'Guest Service Interface', componentId: '6C09BB55-D683-4DA0-8931-C9BF705F6480', classId: GUEST_SERVICE_INTERFACE_CLASS_ID, enabledByDefault: false, description: 'Copies files from the host into the guest (offered; copying is not implemented)'},
+  {name: 'Heartbeat', componentId: '84EAAE65-2F2E-45F5-9BB5-0E857DC8EB47', classId: HEARTBEAT_CLASS_ID, enabledByDefault: true, description: 'Reports whether the guest operating system is responding'},
+  {name: 'Key-Value Pair Exchange', componentId: '2A34B1C2-FD73-4043-8A5B-DD2159BC743F', classId: KVP_CLASS_ID, enabledByDefault: true, description: 'Exchanges key-value data between the host and the guest'},
+  {name: 'Shutdown', componentId: '9F8233AC-BE49-4C79-8EE3-E7E1985B2077', classId: SHUTDOWN_CLASS_ID, enabledByDefault: true, description: 'Lets the host ask the guest to shut down or restart'},
+  {name: 'Time Synchronization', componentId: '2497F4DE-E9FA-4204-80E4-4B75C46419C0', classId: TIMESYNC_CLASS_ID, enabledByDefault: true, description: 'Sends the host time to the guest'},
+  {name: 'VSS', componentId: '5CED1297-4598-4915-A5FC-AD21BB4D02A4', classId: VSS_CLASS_ID, enabledByDefault: true, description: 'Volume Shadow Copy requestor for backups (offered; backups are not implemented)'},
 ]
 
 export function integrationServiceInfo(name: string): IntegrationServiceInfo | undefined {

@@ -36,6 +36,10 @@ export interface ImportOptions {
   snapshotFilePath?: string
   /** With copy: where virtual disks go (-VhdDestinationPath); hv VMs have none yet, so it is checked and reported only. */
   vhdDestinationPath?: string
+  /** Import-VM -SmartPagingFilePath: the imported VM's SmartPagingFilePath. */
+  smartPagingFilePath?: string
+  /** -Register: in place, keeping the VMId (the default without copy). */
+  register?: boolean
   /** The name the imported VM takes (a compatibility report whose VM was renamed). */
   newName?: string
   onProgress?: Progress
@@ -209,14 +213,16 @@ export class ExportImportService {
     let done = plan.hashedBytes
     const first = (await plan.incompatibilities(await this.store.read()))[0]
     if (first) throw first.error
-    if (options.newName !== undefined) {
-      validateVmName(options.newName)
-      vm.name = options.newName
-    }
     const target = vmDirectory(vm)
     const checkpointFolder = checkpointDirectory(vm)
     const copiedTo: string[] = []
+    let renamedFolder = false
     try {
+      // In place with a new VMId: the VM's folder in the export takes the new id's name.
+      if (!options.copy && vm.id !== oldId && (await isDirectory(join(folder, oldId)))) {
+        await rename(join(folder, oldId), target)
+        renamedFolder = true
+      }
       if (options.copy) {
         copiedTo.push(target, checkpointFolder)
         for (const file of manifest.files) {
@@ -238,6 +244,7 @@ export class ExportImportService {
       })
     } catch (error) {
       for (const made of copiedTo) await rm(made, {recursive: true, force: true}).catch(() => {})
+      if (renamedFolder) await rename(target, join(folder, oldId)).catch(() => {})
       throw error
     }
     return vm
@@ -251,12 +258,13 @@ export class ExportImportService {
     }
     const manifestPath = (await isDirectory(given)) ? join(given, EXPORT_MANIFEST) : given
     const folder = dirname(manifestPath)
-    if (options.generateNewId && !options.copy) {
-      throw new InvalidArgumentError('-GenerateNewId can be used only with -Copy: a virtual machine registered in place keeps its ID.')
+    if (options.generateNewId && options.register) {
+      throw new InvalidArgumentError('-GenerateNewId cannot be used with -Register: a virtual machine registered as it is keeps its ID.')
     }
-    for (const [parameter, value] of [['SnapshotFilePath', options.snapshotFilePath], ['VhdDestinationPath', options.vhdDestinationPath], ['VirtualMachinePath', options.virtualMachinePath]] as const) {
-      if (value !== undefined && !options.copy) {
-        throw new InvalidArgumentError(`-${parameter} can be used only with -Copy: a virtual machine registered in place uses its files where they are.`)
+    // Without -Copy the files stay where they are: a destination may only name that folder (as Packer passes it).
+    for (const [parameter, value] of [['SnapshotFilePath', options.snapshotFilePath], ['VirtualMachinePath', options.virtualMachinePath]] as const) {
+      if (value !== undefined && !options.copy && resolve(value) !== folder) {
+        throw new InvalidArgumentError(`-${parameter} can be used only with -Copy, or naming the folder the export is in ('${folder}'): a virtual machine imported in place uses its files where they are.`)
       }
     }
     const refuse = (why: string) => new InvalidArgumentError(`Import-VM cannot import '${folder}': ${why}. Nothing was imported.`)
@@ -288,8 +296,16 @@ export class ExportImportService {
       vm.parentCheckpointId = vm.parentCheckpointId === null ? null : (ids.get(vm.parentCheckpointId) ?? null)
     }
     vm.path = options.copy ? resolve(options.virtualMachinePath ?? resolveHost(doc.host, this.store.home).virtualMachinePath) : folder
-    vm.settings = {...vm.settings, snapshotFileLocation: options.copy && options.snapshotFilePath ? resolve(options.snapshotFilePath) : vm.path}
+    vm.settings = {
+      ...vm.settings,
+      snapshotFileLocation: options.copy && options.snapshotFilePath ? resolve(options.snapshotFilePath) : vm.path,
+      ...(options.smartPagingFilePath === undefined ? {} : {smartPagingFilePath: resolve(options.smartPagingFilePath)}),
+    }
     vm.worker = null
+    if (options.newName !== undefined) {
+      validateVmName(options.newName)
+      vm.name = options.newName
+    }
     const home = this.store.home
     /** What stands in the way of registering `vm` in `doc`, first the conflicts Import-VM reports. */
     const incompatibilities = async (current: StoreDocument): Promise<Incompatibility[]> => {
