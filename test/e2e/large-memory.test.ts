@@ -103,6 +103,18 @@ describe('VMs with 2 GB or more of startup memory', () => {
     expect(vm).toMatchObject({State: 'Running', MemoryStartup: configured, MemoryAssigned: configured})
   })
 
+  it('Set-VM -LowMemoryMappedIoSpace moves the MMIO gap: a larger one leaves the guest less RAM below it', async () => {
+    await json('new-vm', 'gap', '-MemoryStartupBytes', '4GB', '--boot-kernel', MEMSIZE)
+    await ok('set-vm', 'gap', '-LowMemoryMappedIoSpace', '3GB')
+    await startMemsize('gap')
+    const ram = 1 * GIB
+    const console = await consoleOf('gap')
+    expect(console).toContain(`mem_upper ${(ram - MIB) / 1024} KiB\r\n`)
+    expect(console).toContain(`top of RAM ${ram / MIB} MiB\r\n`)
+    expect(await probes('gap')).toEqual(['probe ok'])
+    expect((await json('get-vm', 'gap'))[0]).toMatchObject({MemoryStartup: 4 * GIB, LowMemoryMappedIoSpace: 3 * GIB})
+  })
+
   it('save-vm of a 3 GB VM writes only the pages it touched; start-vm resumes it with its memory', async () => {
     await json('new-vm', 's', '-MemoryStartupBytes', '3GB', '--boot-kernel', MEMSIZE)
     await startMemsize('s')

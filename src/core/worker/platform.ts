@@ -18,7 +18,7 @@ export function createMachinePlatform(
 ): MachinePlatform {
   const platformOptions: PlatformOptions = {
     // The CMOS reports the RAM the guest can address, as the memory map does.
-    memoryBytes: addressableRamBytes(vm.memory.startup),
+    memoryBytes: addressableRamBytes(vm.memory.startup, vm.settings.lowMemoryMappedIoSpace),
     clock,
     com1Output: (byte) => events.serialOutput(1, byte),
     com2Output: (byte) => events.serialOutput(2, byte),

@@ -117,13 +117,13 @@ export class VmWorker {
     this.vid = vid.createPartition({
       name: vm.name,
       // RAM beyond the MMIO gap cannot be addressed by the guest, so it is not backed.
-      memoryBytes: addressableRamBytes(vm.memory.startup),
+      memoryBytes: addressableRamBytes(vm.memory.startup, vm.settings.lowMemoryMappedIoSpace),
       romBytes,
       time: this.clock,
     })
     this.layout = applyMemoryLayout(
       {ramBytes: this.vid.memory.ramBytes, mapRam: (g, l, o) => this.vid.mapRam(g, l, o), unmap: (g, l) => this.vid.unmap(g, l)},
-      {firmwareBytes: romBytes},
+      {firmwareBytes: romBytes, lowMmioBytes: vm.settings.lowMemoryMappedIoSpace},
     )
     this.vp = this.vid.createVp()
     instructions = () => this.vp.instructions

@@ -12,9 +12,10 @@
  * RAM is mapped 1:1: guest-physical address X below the gap is byte X of the
  * partition's RAM (so the 128 KiB behind the VGA hole are simply unused).
  *
- * The gap is Hyper-V's: a VM starts with 128 MiB of low memory-mapped I/O space
- * (Set-VM -LowMemoryMappedIoSpace, whose default that is), the top 128 MiB below
- * 4 GiB, which holds every fixed PC device address above and room for VMBus MMIO.
+ * The gap is Hyper-V's low memory-mapped I/O space (Set-VM -LowMemoryMappedIoSpace,
+ * 128 MiB by default): the top of the space below 4 GiB, which holds every fixed PC
+ * device address above and room for VMBus MMIO. A larger one moves its start down
+ * and leaves the guest less RAM below it, as on Hyper-V.
  * A VM configured with more memory than fits below the gap would have the rest
  * above 4 GiB on Hyper-V; a 32-bit guest without PAE cannot address it (hv's
  * processor has 32-bit physical addresses), so that part is never backed: the
@@ -38,18 +39,25 @@ export const BIOS_AREA_BASE = 0xc0000
 export const BIOS_AREA_END = 0x100000
 /** Where extended memory starts. */
 export const EXTENDED_BASE = 0x100000
-/** The 32-bit MMIO gap (Hyper-V's default 128 MiB low MMIO space): from here to 4 GiB there is never RAM. */
-export const MMIO_GAP_BASE = 0xf8000000
 export const ADDRESS_SPACE_END = 0x1_0000_0000
-/** The most RAM a guest can address: everything below the 32-bit MMIO gap (3968 MiB). */
+/** Hyper-V's default low MMIO space, and so the default start of the 32-bit MMIO gap (0xF8000000). */
+export const DEFAULT_LOW_MMIO_BYTES = 128 * MIB
+/** The 32-bit MMIO gap of the default low MMIO space: from here to 4 GiB there is never RAM. */
+export const MMIO_GAP_BASE = ADDRESS_SPACE_END - DEFAULT_LOW_MMIO_BYTES
+/** The most RAM a guest can address with the default gap: everything below it (3968 MiB). */
 export const MAX_RAM_BYTES = MMIO_GAP_BASE
+
+/** Where the 32-bit MMIO gap starts for a low MMIO space of `lowMmioBytes`. */
+export function mmioGapBase(lowMmioBytes: number = DEFAULT_LOW_MMIO_BYTES): number {
+  return ADDRESS_SPACE_END - lowMmioBytes
+}
 
 /**
  * The RAM the partition backs for a VM configured with `configuredBytes`:
  * all of it, up to the MMIO gap. What lies beyond cannot be addressed.
  */
-export function addressableRamBytes(configuredBytes: number): number {
-  return Math.min(configuredBytes, MAX_RAM_BYTES)
+export function addressableRamBytes(configuredBytes: number, lowMmioBytes: number = DEFAULT_LOW_MMIO_BYTES): number {
+  return Math.min(configuredBytes, mmioGapBase(lowMmioBytes))
 }
 /** The least: conventional memory and the BIOS area, all of the first MiB. */
 export const MIN_RAM_BYTES = EXTENDED_BASE
@@ -82,6 +90,8 @@ export interface MemoryLayout {
 export interface LayoutOptions {
   /** Size of a firmware ROM image that will be mapped at the top of the first MiB and of 4 GiB. */
   firmwareBytes?: number
+  /** The VM's low MMIO space (LowMemoryMappedIoSpace); the default is Hyper-V's 128 MiB. */
+  lowMmioBytes?: number
 }
 
 /** Bytes of a firmware image that also appear just below 1 MiB (its last 128 KiB, or all of it). */
@@ -89,7 +99,8 @@ export const FIRMWARE_LOW_ALIAS_MAX = 128 * KIB
 
 /** The memory map of a VM with `ramBytes` of RAM. Throws when the size cannot be laid out. */
 export function describeMemoryLayout(ramBytes: number, options: LayoutOptions = {}): MemoryLayout {
-  checkRamSize(ramBytes)
+  const gapBase = mmioGapBase(options.lowMmioBytes)
+  checkRamSize(ramBytes, gapBase)
   const ranges: MemoryRange[] = [
     {base: 0, length: CONVENTIONAL_END, type: 'ram', name: 'conventional memory'},
     {base: VGA_HOLE_BASE, length: VGA_HOLE_END - VGA_HOLE_BASE, type: 'mmio', name: 'legacy VGA window'},
@@ -105,7 +116,7 @@ export function describeMemoryLayout(ramBytes: number, options: LayoutOptions = 
     ranges.push({base: EXTENDED_BASE, length: ramBytes - EXTENDED_BASE, type: 'ram', name: 'extended memory'})
   }
   const romHigh = ADDRESS_SPACE_END - firmwareBytes
-  ranges.push({base: MMIO_GAP_BASE, length: romHigh - MMIO_GAP_BASE, type: 'mmio', name: '32-bit MMIO gap'})
+  ranges.push({base: gapBase, length: romHigh - gapBase, type: 'mmio', name: '32-bit MMIO gap'})
   if (firmwareBytes > 0) ranges.push({base: romHigh, length: firmwareBytes, type: 'reserved', name: 'firmware ROM'})
   return {
     ramBytes,
@@ -115,17 +126,17 @@ export function describeMemoryLayout(ramBytes: number, options: LayoutOptions = 
   }
 }
 
-function checkRamSize(ramBytes: number): void {
+function checkRamSize(ramBytes: number, gapBase: number): void {
   if (!Number.isSafeInteger(ramBytes) || ramBytes <= 0 || ramBytes % PAGE !== 0) {
     throw new Error(`VM memory size ${ramBytes} is not a positive whole number of 4 KiB pages`)
   }
   if (ramBytes < MIN_RAM_BYTES) {
     throw new Error(`VM memory size ${formatBytes(ramBytes)} is too small: a PC-compatible VM needs at least 1 MiB`)
   }
-  if (ramBytes > MAX_RAM_BYTES) {
+  if (ramBytes > gapBase) {
     throw new Error(
-      `VM memory size ${formatBytes(ramBytes)} is too large: a 32-bit guest can use at most ${formatBytes(MAX_RAM_BYTES)} of RAM ` +
-        '(everything above 0xF8000000 is the MMIO gap, and RAM above 4 GiB would need PAE)',
+      `VM memory size ${formatBytes(ramBytes)} is too large: a 32-bit guest can use at most ${formatBytes(gapBase)} of RAM ` +
+        `(everything above 0x${gapBase.toString(16).toUpperCase()} is the MMIO gap, and RAM above 4 GiB would need PAE)`,
     )
   }
 }
