@@ -1,45 +1,15 @@
-import {existsSync, readFileSync} from 'node:fs'
+import {existsSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import {afterEach, beforeEach, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 
-import {hv, hvJson, tempHome} from '../helpers/hv.js'
+import {hvSession} from '../helpers/session.js'
 
 const KERNELS = join(dirname(fileURLToPath(import.meta.url)), 'kernels')
 const TOUCH = join(KERNELS, 'touch.bin')
 
-let home: string
-let cleanup: () => void
-const run = (...args: string[]) => hv(args, {home})
-const json = <T = Record<string, any>[]>(...args: string[]) => hvJson<T>(args, {home})
-const storeText = () => readFileSync(join(home, 'store.json'), 'utf8')
-
-beforeEach(() => {
-  ;({home, cleanup} = tempHome())
-})
-afterEach(async () => {
-  const vms = await json('get-vm').catch(() => [])
-  for (const vm of vms) if (vm.WorkerProcessId) await run('stop-vm', '--id', vm.VMId, '--turn-off')
-  cleanup()
-})
-
-async function ok(...args: string[]): Promise<string> {
-  const result = await run(...args)
-  expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(0)
-  return result.stdout
-}
-
-/** A failure: the exit code, one line on stderr, nothing on stdout, and the store document exactly as before. */
-async function refused(code: number, message: RegExp, ...args: string[]): Promise<void> {
-  const before = storeText()
-  const result = await run(...args)
-  expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(code)
-  expect(result.stdout).toBe('')
-  expect(result.stderr.trimEnd().split('\n')).toHaveLength(1)
-  expect(result.stderr).toMatch(message)
-  expect(storeText()).toBe(before)
-}
+const {home, run, json, ok, refused, storeText} = hvSession()
 
 describe('get-vmfirmware and set-vmfirmware (Generation 2)', () => {
   it('show Hyper-V\'s defaults, with hv\'s boot source as the first File entry, and record every setting', async () => {
@@ -231,7 +201,7 @@ describe('firmware settings travel with the VM', () => {
     await ok('start-vm', 'c2')
     await refused(4, /'c2' failed to be reconfigured: .*\(Running\)/, 'set-vmfirmware', 'c2', '-EnableSecureBoot', 'On')
     await ok('stop-vm', 'c2', '--turn-off')
-    const out = join(home, 'exports')
+    const out = join(home(), 'exports')
     await ok('export-vm', 'c2', '--path', out)
     await ok('remove-vm', 'c2', '--force')
     await ok('import-vm', join(out, 'c2'))

@@ -4,9 +4,10 @@ import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import {afterEach, beforeEach, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 
-import {hv, hvJson, REPO_ROOT, tempHome} from '../helpers/hv.js'
+import {hv, REPO_ROOT} from '../helpers/hv.js'
+import {hvSession} from '../helpers/session.js'
 import {eventually, hasTool} from '../helpers/tools.js'
 
 /**
@@ -24,25 +25,7 @@ const MIB = 1024 * 1024
 const GIB = 1024 * MIB
 const GAP_BASE = 0xf8000000
 
-let home: string
-let cleanup: () => void
-const run = (...args: string[]) => hv(args, {home, timeoutMs: 90_000})
-const json = <T = Record<string, any>[]>(...args: string[]) => hvJson<T>(args, {home, timeoutMs: 90_000})
-
-beforeEach(() => {
-  ;({home, cleanup} = tempHome('hv-bigmem-'))
-})
-afterEach(async () => {
-  const vms = await json('get-vm').catch(() => [])
-  for (const vm of vms) if (vm.WorkerProcessId) await run('stop-vm', '--id', vm.VMId, '--turn-off')
-  cleanup()
-})
-
-async function ok(...args: string[]): Promise<string> {
-  const result = await run(...args)
-  expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(0)
-  return result.stdout
-}
+const {home, run, json, ok} = hvSession({prefix: 'hv-bigmem-', timeoutMs: 90_000})
 
 async function consoleOf(name: string): Promise<string> {
   return ok('get-vmconsole', name, '--raw')
@@ -120,7 +103,7 @@ describe('VMs with 2 GB or more of startup memory', () => {
     await startMemsize('s')
     await ok('save-vm', 's')
     expect((await json('get-vm', 's'))[0].State).toBe('Saved')
-    const [memoryFile] = filesNamed(home, 'memory.bin')
+    const [memoryFile] = filesNamed(home(), 'memory.bin')
     expect(memoryFile).toBeDefined()
     // The kernel, its stack, the loader's pages and one page per probe: far under a MiB.
     expect(statSync(memoryFile!).size).toBeLessThan(MIB)
@@ -140,7 +123,7 @@ describe('VMs with 2 GB or more of startup memory', () => {
     expect(checkpoint).toMatchObject({Name: 'big', MemoryStartup: 4 * GIB})
     expect(checkpoint.MemoryPages).toBeGreaterThan(0)
     expect(checkpoint.MemoryPages).toBeLessThan(256)
-    expect(bytesUnder(home, /\.(hvpack|json)$/)).toBeLessThan(2 * MIB)
+    expect(bytesUnder(home(), /\.(hvpack|json)$/)).toBeLessThan(2 * MIB)
     await ok('stop-vm', 'c', '--turn-off')
     await ok('restore-vmcheckpoint', 'c', 'big', '--force')
     expect((await json('get-vm', 'c'))[0].State).toBe('Saved')
@@ -165,6 +148,6 @@ describe('VMs with 2 GB or more of startup memory', () => {
 
 /** One byte to the guest's COM1, as a script pipes input to connect-vm. */
 async function sendByte(name: string): Promise<void> {
-  const result = await hv(['connect-vm', name], {home, input: 'x', timeoutMs: 60_000})
+  const result = await hv(['connect-vm', name], {home: home(), input: 'x', timeoutMs: 60_000})
   expect(result.code, result.stderr).toBe(0)
 }

@@ -1,47 +1,17 @@
-import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
-import {afterEach, beforeEach, describe, expect, it} from 'vitest'
+import {describe, expect, it} from 'vitest'
 
-import {hv, hvJson, REPO_ROOT, tempHome} from '../helpers/hv.js'
+import {REPO_ROOT} from '../helpers/hv.js'
+import {hvSession} from '../helpers/session.js'
 import {eventually} from '../helpers/tools.js'
 
 /** Busy forever, printing a line now and then: a guest that computes. */
 const COUNTER = join(REPO_ROOT, 'guests', 'images', 'counter.bin')
 const MB = 1024 * 1024
 
-let home: string
-let cleanup: () => void
-const run = (...args: string[]) => hv(args, {home, timeoutMs: 60_000})
-const json = <T = Record<string, any>[]>(...args: string[]) => hvJson<T>(args, {home})
-const storeText = () => readFileSync(join(home, 'store.json'), 'utf8')
+const {home, run, json, ok, refused, storeText} = hvSession({prefix: 'hv-metering-', timeoutMs: 60_000})
 const storedMetering = (name: string) => JSON.parse(storeText()).vms.find((vm: {name: string}) => vm.name === name).resourceMetering
-
-beforeEach(() => {
-  ;({home, cleanup} = tempHome('hv-metering-'))
-})
-afterEach(async () => {
-  const vms = await json('get-vm').catch(() => [])
-  for (const vm of vms) if (vm.WorkerProcessId) await run('stop-vm', '--id', vm.VMId, '--turn-off')
-  cleanup()
-})
-
-async function ok(...args: string[]): Promise<string> {
-  const result = await run(...args)
-  expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(0)
-  return result.stdout
-}
-
-/** A failure: the exit code, one line on stderr, nothing on stdout, and the store document exactly as before. */
-async function refused(code: number, message: RegExp, ...args: string[]): Promise<void> {
-  const before = storeText()
-  const result = await run(...args)
-  expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(code)
-  expect(result.stdout).toBe('')
-  expect(result.stderr.trimEnd().split('\n')).toHaveLength(1)
-  expect(result.stderr).toMatch(message)
-  expect(storeText()).toBe(before)
-}
 
 /** A TimeSpan as the JSON shows it ([d.]hh:mm:ss[.fffffff]), in seconds. */
 function seconds(span: string): number {
@@ -166,9 +136,9 @@ describe('resource metering commands', () => {
     await meteredBeyond('mover', 0.2)
     await ok('stop-vm', 'mover', '--turn-off')
     const before = await measure('mover')
-    await ok('export-vm', 'mover', '--path', join(home, 'exports'))
+    await ok('export-vm', 'mover', '--path', join(home(), 'exports'))
     await ok('remove-vm', 'mover', '--force')
-    await ok('import-vm', join(home, 'exports', 'mover'))
+    await ok('import-vm', join(home(), 'exports', 'mover'))
     expect(await measure('mover')).toEqual(before)
   })
 
