@@ -1,6 +1,6 @@
 import {execFileSync} from 'node:child_process'
 import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
-import {connect, type Socket} from 'node:net'
+import type {Socket} from 'node:net'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -8,6 +8,7 @@ import {fileURLToPath} from 'node:url'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
 import {hv, hvJson, REPO_ROOT, tempHome} from '../helpers/hv.js'
+import {socketClient} from '../helpers/socket-client.js'
 import {eventually, hasTool} from '../helpers/tools.js'
 
 const KERNELS = join(dirname(fileURLToPath(import.meta.url)), 'kernels')
@@ -38,20 +39,13 @@ afterEach(async () => {
 
 /** A client on a COM port's socket, as `socat - UNIX-CONNECT:PATH` would be. */
 async function pipeClient(path: string) {
-  const socket = connect(path)
+  const {socket, received, closed} = await socketClient(path)
   clients.push(socket)
-  let text = ''
-  socket.on('data', (d: Buffer) => (text += d.toString('latin1')))
-  const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()))
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', resolve)
-    socket.once('error', reject)
-  })
   return {
     send: (data: string) => socket.write(data),
-    text: () => text.replace(/\r\n/g, '\n'),
+    text: () => received().replace(/\r\n/g, '\n'),
     /** Wait until what came in (since `from`) matches. */
-    waitFor: (pattern: RegExp, what: string, from = 0) => eventually(async () => pattern.test(text.replace(/\r\n/g, '\n').slice(from)), what),
+    waitFor: (pattern: RegExp, what: string, from = 0) => eventually(async () => pattern.test(received().replace(/\r\n/g, '\n').slice(from)), what),
     closed,
   }
 }

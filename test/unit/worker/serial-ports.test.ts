@@ -1,6 +1,5 @@
 import {spawn} from 'node:child_process'
 import {existsSync, lstatSync, readFileSync, writeFileSync} from 'node:fs'
-import {connect, type Socket} from 'node:net'
 import {join} from 'node:path'
 
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
@@ -9,6 +8,7 @@ import {ConsoleLog} from '../../../src/core/worker/console-log.js'
 import {SerialPorts, type SerialPortNumber} from '../../../src/core/worker/serial-ports.js'
 import {SerialSocket} from '../../../src/core/worker/serial-socket.js'
 import {tempHome} from '../../helpers/hv.js'
+import {socketClient} from '../../helpers/socket-client.js'
 
 let home: string
 let cleanup: () => void
@@ -21,18 +21,6 @@ afterEach(async () => {
   cleanup()
 })
 
-/** A client of a socket path that collects what it receives. */
-async function client(path: string): Promise<{socket: Socket; received: () => string; closed: Promise<void>}> {
-  const socket = connect(path)
-  let text = ''
-  socket.on('data', (d: Buffer) => (text += d.toString('latin1')))
-  const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()))
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', resolve)
-    socket.once('error', reject)
-  })
-  return {socket, received: () => text, closed}
-}
 
 async function until(check: () => boolean, what: string): Promise<void> {
   for (let i = 0; i < 500; i++) {
@@ -52,7 +40,7 @@ describe('SerialSocket', () => {
     endpoint.write(Buffer.from('lost'))
     expect(endpoint.statistics()).toMatchObject({clientConnected: false, bytesDropped: 4})
 
-    const first = await client(path)
+    const first = await socketClient(path)
     await until(() => endpoint.connected, 'the client')
     first.socket.write('typed')
     await until(() => received.join('') === 'typed', 'the input')
@@ -60,7 +48,7 @@ describe('SerialSocket', () => {
     await until(() => first.received() === 'shown', 'the output')
 
     // A second client meets a busy pipe: closed at once, without a byte; the first goes on.
-    const second = await client(path)
+    const second = await socketClient(path)
     await second.closed
     expect(second.received()).toBe('')
     endpoint.write(Buffer.from('!'))
@@ -68,7 +56,7 @@ describe('SerialSocket', () => {
 
     first.socket.destroy()
     await until(() => !endpoint.connected, 'the disconnect')
-    const third = await client(path)
+    const third = await socketClient(path)
     await until(() => endpoint.connected, 'a new client')
     endpoint.write(Buffer.from('again'))
     await until(() => third.received() === 'again', 'output to the new client')
@@ -100,7 +88,7 @@ describe('SerialSocket', () => {
   it('close removes its socket file and its client', async () => {
     const path = join(home, 's')
     const endpoint = await SerialSocket.listen(path, () => {})
-    const c = await client(path)
+    const c = await socketClient(path)
     await until(() => endpoint.connected, 'the client')
     await endpoint.close()
     await c.closed
@@ -145,7 +133,7 @@ describe('SerialPorts', () => {
     await serial.connectAll([{path: 'hv:console', debuggerMode: 'Off'}, {path: '', debuggerMode: 'Off'}])
     const path = join(home, 'com1.sock')
     await serial.connect(1, path)
-    const c = await client(path)
+    const c = await socketClient(path)
     await until(() => (serial.statistics().COM1 as {clientConnected: boolean}).clientConnected, 'the client')
     transmit(1, 'to the socket')
     await until(() => c.received() === 'to the socket', 'socket output')
