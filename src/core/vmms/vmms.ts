@@ -21,6 +21,7 @@ import {applyNewVmBootDevice, type NewVmBootDevice} from './firmware/boot-order.
 import {FirmwareService} from './firmware/firmware-service.js'
 import {upgradeVmVersion} from './host-versions.js'
 import {DEFAULT_VM_VERSION, resolveHost, SUPPORTED_VM_VERSIONS, type ResolvedHost} from './host.js'
+import {applyGiven} from './described-change.js'
 import {checkTransition} from './state-machine.js'
 import {settingsNeedOff, validateVmSettings} from './vm-settings.js'
 import {
@@ -240,27 +241,15 @@ export class Vmms {
         vm.memory = memory
         described.push(`memory ${describeMemory(memory)}`)
       }
-      if (changes.automaticStartAction !== undefined) {
-        vm.automaticStartAction = changes.automaticStartAction
-        described.push(`AutomaticStartAction ${changes.automaticStartAction}`)
-      }
-      if (changes.automaticStopAction !== undefined) {
-        vm.automaticStopAction = changes.automaticStopAction
-        described.push(`AutomaticStopAction ${changes.automaticStopAction}`)
-      }
+      applyGiven(vm, 'automaticStartAction', changes.automaticStartAction, 'AutomaticStartAction', described)
+      applyGiven(vm, 'automaticStopAction', changes.automaticStopAction, 'AutomaticStopAction', described)
       if (changes.automaticStartDelay !== undefined) {
         validateRange('AutomaticStartDelay', changes.automaticStartDelay, 0, 2_147_483)
         vm.automaticStartDelay = changes.automaticStartDelay
         described.push(`AutomaticStartDelay ${changes.automaticStartDelay}`)
       }
-      if (changes.checkpointType !== undefined) {
-        vm.checkpointType = changes.checkpointType
-        described.push(`CheckpointType ${changes.checkpointType}`)
-      }
-      if (changes.automaticCheckpointsEnabled !== undefined) {
-        vm.automaticCheckpointsEnabled = changes.automaticCheckpointsEnabled
-        described.push(`AutomaticCheckpointsEnabled ${changes.automaticCheckpointsEnabled}`)
-      }
+      applyGiven(vm, 'checkpointType', changes.checkpointType, 'CheckpointType', described)
+      applyGiven(vm, 'automaticCheckpointsEnabled', changes.automaticCheckpointsEnabled, 'AutomaticCheckpointsEnabled', described)
       if (changes.notes !== undefined) {
         vm.notes = changes.notes
         described.push('Notes')
@@ -270,14 +259,8 @@ export class Vmms {
         vm.bootSource = changes.bootSource
         described.push(`boot source ${describeBootSource(changes.bootSource)}`)
       }
-      if (changes.timeMode !== undefined) {
-        vm.timeMode = changes.timeMode
-        described.push(`TimeMode ${changes.timeMode}`)
-      }
-      if (changes.tripleFaultAction !== undefined) {
-        vm.tripleFaultAction = changes.tripleFaultAction
-        described.push(`TripleFaultAction ${changes.tripleFaultAction}`)
-      }
+      applyGiven(vm, 'timeMode', changes.timeMode, 'TimeMode', described)
+      applyGiven(vm, 'tripleFaultAction', changes.tripleFaultAction, 'TripleFaultAction', described)
       if (changes.settings) {
         const settings = definedOnly(changes.settings)
         if (settings.snapshotFileLocation !== undefined && settings.snapshotFileLocation !== vm.settings.snapshotFileLocation &&

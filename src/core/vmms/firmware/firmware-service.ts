@@ -3,6 +3,7 @@ import type {
   BiosBootDevice, BiosSettings, ConsoleMode, NetworkBootProtocol, OnOffState, StoreDocument, UefiSettings, VideoSettings, VmRecord,
 } from '../../store/schema.js'
 import type {Store} from '../../store/store.js'
+import {applyGiven} from '../described-change.js'
 import {logEvent} from '../event-log.js'
 import {checkTransition} from '../state-machine.js'
 import {selectVms, type VmSelector} from '../vm-selection.js'
@@ -93,18 +94,9 @@ export class FirmwareService {
         uefi.bootOrder = withBootOrder(vm, uefi, changes.bootOrder)
         described.push(`boot order ${changes.bootOrder.join(', ') || '(none)'}`)
       }
-      if (changes.consoleMode !== undefined) {
-        uefi.consoleMode = changes.consoleMode
-        described.push(`ConsoleMode ${uefi.consoleMode}`)
-      }
-      if (changes.pauseAfterBootFailure !== undefined) {
-        uefi.pauseAfterBootFailure = changes.pauseAfterBootFailure
-        described.push(`PauseAfterBootFailure ${uefi.pauseAfterBootFailure}`)
-      }
-      if (changes.preferredNetworkBootProtocol !== undefined) {
-        uefi.preferredNetworkBootProtocol = changes.preferredNetworkBootProtocol
-        described.push(`PreferredNetworkBootProtocol ${uefi.preferredNetworkBootProtocol}`)
-      }
+      applyGiven(uefi, 'consoleMode', changes.consoleMode, 'ConsoleMode', described)
+      applyGiven(uefi, 'pauseAfterBootFailure', changes.pauseAfterBootFailure, 'PauseAfterBootFailure', described)
+      applyGiven(uefi, 'preferredNetworkBootProtocol', changes.preferredNetworkBootProtocol, 'PreferredNetworkBootProtocol', described)
       vm.firmware = uefi
       return described.length ? `The firmware settings of '${vm.name}' were changed: ${described.join(', ')}.` : null
     })
