@@ -197,6 +197,16 @@ export interface Processor {
   readonly cpl: number
 
   setInterruptController(ic: InterruptController | null): void
+  /**
+   * FERR#, the x87's error output: called with true when a waiting x87
+   * instruction meets a pending unmasked exception with CR0.NE = 0, and with
+   * false when the exception is cleared. A PC/AT-compatible platform raises
+   * IRQ 13 from it.
+   */
+  setFpuErrorSink(sink: ((asserted: boolean) => void) | null): void
+  /** IGNNE#: while asserted, pending x87 exceptions are ignored (CR0.NE = 0). The platform asserts it on a write to port 0xF0. */
+  setIgnne(asserted: boolean): void
+  readonly fpuErrorAsserted: boolean
   raiseNmi(): void
   /** Deliver an exception through the guest's IDT/IVT before the next instruction. */
   injectException(vector: number, errorCode?: number): void

@@ -74,5 +74,9 @@ export const PFEC_USER = 4
 export const WIDTH_MASK = [0, 0xff, 0xffff, 0, -1] as const
 export const SIGN_BIT = [0, 0x80, 0x8000, 0, -0x80000000] as const
 
-/** The processor signature: family 5, model 2, stepping 12 (a P54C-class Pentium without FPU). */
-export const CPU_SIGNATURE = 0x0000052c
+/**
+ * The processor signature: family 6, model 1, stepping 9, a Pentium Pro: the
+ * first with CMOV, FCMOV and FCOMI, which this processor has, and without the
+ * MMX and SSE that later family-6 models add.
+ */
+export const CPU_SIGNATURE = 0x00000619

@@ -23,8 +23,10 @@ import {tlbFlushAll, translate} from './mmu.js'
 import {setSegmentCache, updateAllSegmentChecks} from './segmentation.js'
 import {EXIT, FAULT, NO_ERROR_CODE, raise} from './signals.js'
 import {CpuCore, defaultIntercepts} from './state.js'
+import {type FpuSavedState, restoreFpu, saveFpu} from './fpu/fpu-saved-state.js'
 
-export const STATE_VERSION = 1
+/** 2: adds the FPU. A version-1 state (saved before the processor had one) restores with the FPU at reset. */
+export const STATE_VERSION = 2
 
 const DATA_ACCESS = 0x93 // present, DPL 0, read/write data, accessed
 const CODE_ACCESS = 0x9b // present, DPL 0, execute/read code, accessed
@@ -91,6 +93,8 @@ export class Cpu extends CpuCore implements Processor {
     this.ioLatched = false
     this.ioExitPending = false
     this.exitPending = false
+    this.fpu.reset()
+    this.ignne = false
     tlbFlushAll(this)
     flushCodeCache(this)
   }
@@ -491,6 +495,18 @@ export class Cpu extends CpuCore implements Processor {
     this.interruptController = ic
   }
 
+  setFpuErrorSink(sink: ((asserted: boolean) => void) | null): void {
+    this.fpuErrorSink = sink
+  }
+
+  setIgnne(asserted: boolean): void {
+    this.ignne = asserted
+  }
+
+  get fpuErrorAsserted(): boolean {
+    return this.fpu.ferr
+  }
+
   nativeCpuid(leaf: number, subleaf: number): [number, number, number, number] {
     return nativeCpuid(leaf, subleaf)
   }
@@ -604,11 +620,12 @@ export class Cpu extends CpuCore implements Processor {
       ioLatch: [this.ioLatched, this.ioLatchValue],
       // What a complete* call after a restore needs to know about the last exit.
       lastExit: [this.exit.reason, this.exit.instructionLength, this.exit.gpa, this.exit.size, this.exit.isWrite ? 1 : 0],
+      fpu: saveFpu(this.fpu, this.ignne),
     }
   }
 
   restoreState(state: CpuState): void {
-    if (state.version !== STATE_VERSION) throw new Error(`unsupported CPU state version ${state.version}`)
+    if (state.version !== STATE_VERSION && state.version !== 1) throw new Error(`unsupported CPU state version ${state.version}`)
     const s = state as unknown as SavedState
     this.regs.set(s.regs)
     this.eip = s.eip
@@ -654,6 +671,12 @@ export class Cpu extends CpuCore implements Processor {
     this.ioLatchValue = s.ioLatch[1] as number
     ;[this.exit.reason, this.exit.instructionLength, this.exit.gpa, this.exit.size] = s.lastExit as [number, number, number, number]
     this.exit.isWrite = s.lastExit[4] === 1
+    if (s.fpu === undefined) {
+      this.fpu.reset()
+      this.ignne = false
+    } else {
+      this.ignne = restoreFpu(this.fpu, s.fpu)
+    }
     this.exitPending = false
     this.exitRequested = false
     tlbFlushAll(this)
@@ -686,4 +709,6 @@ interface SavedState {
   latches: number[][]
   ioLatch: Array<boolean | number>
   lastExit: number[]
+  /** Absent in version 1. */
+  fpu?: FpuSavedState
 }

@@ -1,7 +1,8 @@
 /**
- * What CPUID reports: a family-5 "GenuineIntel" processor without FPU, listing
- * only features this implementation has. Leaves we do not know (including the
- * hypervisor range 0x40000000+, which the host answers) read as zeros.
+ * What CPUID reports: a Pentium Pro-class "GenuineIntel" processor (see
+ * CPU_SIGNATURE), listing only features this implementation has. Leaves we do
+ * not know (including the hypervisor range 0x40000000+, which the host
+ * answers) read as zeros.
  */
 import {CPU_SIGNATURE} from './constants.js'
 
@@ -10,12 +11,17 @@ const VENDOR_EDX = 0x49656e69 // "ineI"
 const VENDOR_ECX = 0x6c65746e // "ntel"
 
 /** CPUID.1:EDX feature bits. */
+/** x87 FPU on chip (fpu/): the 387 instruction set with FCMOVcc and FCOMI/FUCOMI. */
+const FEATURE_FPU = 1 << 0
+/** Debugging extensions: CR4.DE (DR4/DR5 references are #UD). */
+const FEATURE_DE = 1 << 2
 const FEATURE_PSE = 1 << 3
 const FEATURE_TSC = 1 << 4
 const FEATURE_MSR = 1 << 5
 const FEATURE_CX8 = 1 << 8
+/** CMOVcc, and with FPU also FCMOVcc and FCOMI. */
 const FEATURE_CMOV = 1 << 15
-export const FEATURES_EDX = FEATURE_PSE | FEATURE_TSC | FEATURE_MSR | FEATURE_CX8 | FEATURE_CMOV
+export const FEATURES_EDX = FEATURE_FPU | FEATURE_DE | FEATURE_PSE | FEATURE_TSC | FEATURE_MSR | FEATURE_CX8 | FEATURE_CMOV
 
 export function nativeCpuid(leaf: number, _subleaf: number): [number, number, number, number] {
   switch (leaf >>> 0) {

@@ -7,6 +7,7 @@
 import {ExitReason, type GuestPhysicalMemory, type InterceptControls, type InterruptController, type VmExit} from './api.js'
 import {CodeCache} from './code-cache.js'
 import {AC, CR0_AM, EFLAGS_FIXED} from './constants.js'
+import {FpuState} from './fpu/fpu-state.js'
 
 /** `segFlags` bits: what a data access through the segment may do. */
 export const SEG_READABLE = 1
@@ -110,6 +111,13 @@ export class CpuCore {
   paging = false
   /** Bit 20 of physical addresses is forced to 0 when the A20 gate is off. */
   a20Mask = -1
+
+  // ---- x87 FPU (fpu/) and its two pins to the platform ----
+  readonly fpu = new FpuState()
+  /** FERR#: called when it changes; the platform routes it to IRQ 13 (PC/AT-compatible error reporting, CR0.NE = 0). */
+  fpuErrorSink: ((asserted: boolean) => void) | null = null
+  /** IGNNE#: while asserted, waiting instructions ignore a pending x87 exception (CR0.NE = 0). */
+  ignne = false
 
   // ---- MSRs and counters ----
   instructionCount = 0

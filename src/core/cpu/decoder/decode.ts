@@ -135,7 +135,7 @@ export function decode(cpu: CpuCore, i: Instr, eip: number, code32: boolean, fir
   }
 
   i.entry = e
-  i.handler = e.exec
+  i.handler = e.resolve === null ? e.exec : e.resolve(i)
   // LOCK is only valid on read-modify-write instructions with a memory destination.
   if (lock && (!e.lockable || !i.isMem)) i.handler = undefinedOpcode
   i.length = position

@@ -35,7 +35,8 @@ import {
   arpl, cli, clts, cpuid, fpuEscape, fwait, hlt, invd, invlpg, lar, lldt, lmsw, loadTableRegister, lsl, ltr, movCr, movDr,
   rdmsr, rdtsc, smsw, sti, storeSystemSelector, storeTableRegister, undefinedOpcode, verify, wbinvd, wrmsr,
 } from '../execute/system.js'
-import type {Handler} from './instr.js'
+import {resolveX87} from '../fpu/opcode-map.js'
+import type {Handler, Instr} from './instr.js'
 
 /** How an immediate or displacement following the opcode is encoded. */
 export enum Imm { U8, S8, U16, OpSize, RelOpSize, FarPointer, MemOffset }
@@ -59,6 +60,8 @@ export interface OpcodeEntry {
   lockable: boolean
   /** The entry is a prefix byte, consumed by the decoder. */
   prefix: boolean
+  /** Picks the handler from the decoded ModRM (the x87 escapes, whose map is in fpu/opcode-map.ts). */
+  resolve: ((i: Instr) => Handler) | null
 }
 
 const IMMEDIATE_KINDS: Record<string, Imm> = {
@@ -73,7 +76,7 @@ function entry(mnemonic: string, operands: string, exec: Handler, flags = '', un
     hasModrm: tokens.some((t) => /^[EGMSCDR][a-z]/.test(t)),
     registerOnly: tokens.some((t) => /^R[a-z]/.test(t)),
     immediates: tokens.filter((t) => t in IMMEDIATE_KINDS).map((t) => IMMEDIATE_KINDS[t]!),
-    lockable, prefix: false,
+    lockable, prefix: false, resolve: null,
   }
 }
 
@@ -232,7 +235,7 @@ set(0xd4, entry('AAM', 'Ib', aam, 'OSZAPC', 'OAC'))
 set(0xd5, entry('AAD', 'Ib', aad, 'OSZAPC', 'OAC'))
 set(0xd6, entry('SALC', '', salc))
 set(0xd7, entry('XLAT', '', xlat))
-for (let n = 0; n < 8; n++) set(0xd8 + n, entry('ESC', 'Ev', fpuEscape))
+for (let n = 0; n < 8; n++) set(0xd8 + n, {...entry('ESC', 'Ev', fpuEscape), resolve: resolveX87})
 set(0xe0, entry('LOOPNE', 'Jb', loop))
 set(0xe1, entry('LOOPE', 'Jb', loop))
 set(0xe2, entry('LOOP', 'Jb', loop))

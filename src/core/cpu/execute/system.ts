@@ -6,7 +6,7 @@
  */
 import {ExitReason, Reg} from '../api.js'
 import {
-  CR0_CD, CR0_EM, CR0_ET, CR0_MP, CR0_NW, CR0_PE, CR0_PG, CR0_TS, CR0_WP, CR4_PSE, CR4_SUPPORTED, CR4_TSD, GP, IF, NM, NP, UD, ZF,
+  CR0_CD, CR0_EM, CR0_ET, CR0_MP, CR0_NW, CR0_PE, CR0_PG, CR0_TS, CR0_WP, CR4_DE, CR4_PSE, CR4_SUPPORTED, CR4_TSD, GP, IF, NM, NP, UD, ZF,
 } from '../constants.js'
 import type {Instr} from '../decoder/instr.js'
 import {nativeCpuid} from '../cpuid.js'
@@ -21,6 +21,7 @@ import {
 import {EXIT, raise} from '../signals.js'
 import type {CpuCore} from '../state.js'
 import {effectiveAddress, readRm16, writeRm16} from './operands.js'
+import {waitForFpu} from '../fpu/instruction-context.js'
 
 /** Privileged instructions need CPL 0 in protected mode and are #GP(0) in virtual-8086 mode. */
 export function requireCpl0(cpu: CpuCore): void {
@@ -89,8 +90,9 @@ export function movCr(cpu: CpuCore, i: Instr): void {
   else writeCr4(cpu, v)
 }
 
-/** MOV r32, DRn (0F 21) and MOV DRn, r32 (0F 23); DR4/DR5 alias DR6/DR7. */
+/** MOV r32, DRn (0F 21) and MOV DRn, r32 (0F 23); DR4/DR5 alias DR6/DR7 unless CR4.DE makes them #UD. */
 export function movDr(cpu: CpuCore, i: Instr): void {
+  if ((i.reg === 4 || i.reg === 5) && (cpu.cr4 & CR4_DE) !== 0) raise(cpu, UD)
   requireCpl0(cpu)
   const n = i.reg === 4 ? 6 : i.reg === 5 ? 7 : i.reg
   if (i.opcode === 0x121) cpu.regs[i.rm] = n === 6 ? cpu.dr[6]! | DR6_FIXED : cpu.dr[n]!
@@ -376,18 +378,19 @@ export function vmcall(cpu: CpuCore): void {
 }
 
 // ---------------------------------------------------------------------------
-// No FPU: ESC and WAIT, and the undefined instructions
+// ESC encodings the x87 does not define, WAIT, and the undefined instructions
 // ---------------------------------------------------------------------------
 
-/** ESC (D8-DF): #NM when CR0.EM or CR0.TS asks the OS to emulate or switch the FPU, #UD otherwise. */
+/** An unused ESC (D8-DF) encoding: #NM when CR0.EM or CR0.TS asks the OS to emulate or switch the FPU, #UD otherwise. */
 export function fpuEscape(cpu: CpuCore): void {
   if ((cpu.cr0 & (CR0_EM | CR0_TS)) !== 0) raise(cpu, NM)
   raise(cpu, UD)
 }
 
-/** WAIT/FWAIT (9B): #NM only when CR0.MP and CR0.TS are both set. */
+/** WAIT/FWAIT (9B): #NM only when CR0.MP and CR0.TS are both set; then a pending x87 exception is delivered. */
 export function fwait(cpu: CpuCore): void {
   if ((cpu.cr0 & (CR0_MP | CR0_TS)) === (CR0_MP | CR0_TS)) raise(cpu, NM)
+  waitForFpu(cpu)
 }
 
 export function undefinedOpcode(cpu: CpuCore): void {
