@@ -17,6 +17,7 @@ import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {runMultiboot, type MachineResult} from '../helpers/cpu-machine.js'
 import {hasTool} from '../helpers/tools.js'
+import {KNOWN_GAPS} from './known-gaps.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const programsDir = path.join(here, 'programs')
@@ -59,13 +60,6 @@ function describeRun(r: MachineResult): string {
   const status = r.exitStatus === null ? '' : ` status 0x${r.exitStatus.toString(16)}`
   return `run ended by ${r.reason}${status}${r.detail ? ` (${r.detail})` : ''} after ${r.instructions} instructions`
 }
-
-/**
- * Programs that exercise processor features not implemented yet. They run as
- * expected failures (`it.fails`): once the feature works the test reports it,
- * and the entry here should go.
- */
-const KNOWN_GAPS: Record<string, string> = {}
 
 describe('differential programs on the hv CPU', () => {
   it('has programs', () => {
