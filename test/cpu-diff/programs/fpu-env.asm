@@ -245,7 +245,9 @@ real:
 %endmacro
         RM_SETUP
         fnstenv [RMOFF(rm_env16)]
+        RM_SETUP                        ; FNSTENV masks every exception (QEMU does not): set up again
         o32 fnstenv [RMOFF(rm_env32)]
+        RM_SETUP
         fnsave [RMOFF(rm_save16)]
         RM_SETUP
         o32 fnsave [RMOFF(rm_save32)]

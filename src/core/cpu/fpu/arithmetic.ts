@@ -26,8 +26,9 @@ export function invalid(env: ArithEnv): Ext80 | null {
 }
 
 /**
- * NaN operands (SDM Vol. 1 Table 4-7): an SNaN raises IE and is quieted; of two
- * NaNs the one with the larger significand wins (the positive one when equal).
+ * NaN operands (SDM Vol. 1 Table 4-7): an SNaN raises IE and is quieted; of an
+ * SNaN and a QNaN the QNaN wins, of two of a kind the one with the larger
+ * significand (the positive one when equal).
  */
 export function propagateNaN(env: ArithEnv, a: Ext80, b: Ext80 | null): Ext80 | null {
   const ka = kindOf(a)
@@ -39,10 +40,10 @@ export function propagateNaN(env: ArithEnv, a: Ext80, b: Ext80 | null): Ext80 | 
   const aNaN = ka === Kind.QNaN || ka === Kind.SNaN
   const bNaN = kb === Kind.QNaN || kb === Kind.SNaN
   let pick: Ext80
-  if (aNaN && bNaN) {
-    const sa = a.sig | (1n << 62n)
-    const sb = b!.sig | (1n << 62n)
-    pick = sa > sb ? a : sb > sa ? b! : a.sign <= b!.sign ? a : b!
+  if (aNaN && bNaN && (ka === Kind.SNaN) !== (kb === Kind.SNaN)) {
+    pick = ka === Kind.QNaN ? a : b!
+  } else if (aNaN && bNaN) {
+    pick = a.sig > b!.sig ? a : b!.sig > a.sig ? b! : a.sign <= b!.sign ? a : b!
   } else {
     pick = aNaN ? a : b!
   }

@@ -18,8 +18,10 @@ const WORK_BITS = 192
 
 // ---- Fixed-point helpers: a value v is represented as the bigint round(v × 2^F) ----
 
+/** a × b, truncated toward zero (a shift alone would floor, and a negative series term would never reach 0). */
 function mul(a: bigint, b: bigint, f: number): bigint {
-  return (a * b) >> BigInt(f)
+  const p = a * b
+  return p >= 0n ? p >> BigInt(f) : -(-p >> BigInt(f))
 }
 
 function div(a: bigint, b: bigint, f: number): bigint {

@@ -74,8 +74,10 @@ export function arithmeticMemory(cpu: CpuCore, i: Instr): void {
 
 /**
  * The register forms. D8: ST(0) = ST(0) op ST(i). DC: ST(i) = ST(i) op ST(0).
- * DE: the same as DC, then pop (FADDP, FSUBP, ...). Nothing is stored or
- * popped after an unmasked pre-computation exception.
+ * DE: the same as DC, then pop (FADDP, FSUBP, ...). In DC and DE the direct
+ * and reversed operations trade encodings: /4 is FSUBR ST(i),ST(0) (ST(0) -
+ * ST(i)) and /5 FSUB, /6 FDIVR and /7 FDIV. Nothing is stored or popped after
+ * an unmasked pre-computation exception.
  */
 export function arithmeticRegister(cpu: CpuCore, i: Instr): void {
   if (!beginNumeric(cpu, i)) return
@@ -86,7 +88,10 @@ export function arithmeticRegister(cpu: CpuCore, i: Instr): void {
   const src = toSti ? 0 : i.rm
   let r: Ext80 | null
   if (fpu.isEmpty(dest) || fpu.isEmpty(src)) r = stackFault(cpu, false)
-  else r = operate(fpu.env, i.reg, fpu.st(dest), fpu.st(src), precisionFormat(fpu.controlWord))
+  else {
+    const op = toSti && i.reg >= 4 ? i.reg ^ 1 : i.reg
+    r = operate(fpu.env, op, fpu.st(dest), fpu.st(src), precisionFormat(fpu.controlWord))
+  }
   if (r !== null) {
     fpu.setSt(dest, r)
     if (pop) fpu.pop()
