@@ -96,12 +96,18 @@ describe('the opcode table', () => {
     }
   })
 
-  it('ESC opcodes are #UD without an FPU, #NM with CR0.EM; WAIT is #NM only with MP and TS', () => {
-    const ud = flatMachine([0xd9, 0xc0], {exceptionBitmap: 0xffffffff})
+  it('unused ESC encodings are #UD, every ESC is #NM with CR0.EM or CR0.TS; WAIT is #NM only with MP and TS', () => {
+    const ud = flatMachine([0xd9, 0xd1], {exceptionBitmap: 0xffffffff})
     expect(ud.cpu.run(5).vector).toBe(6)
-    const nm = flatMachine([0xd9, 0xc0], {exceptionBitmap: 0xffffffff})
-    nm.cpu.setCr(0, nm.cpu.getCr(0) | 4)
-    expect(nm.cpu.run(5).vector).toBe(7)
+    const defined = flatMachine([0xdb, 0xe3, 0xf4], {exceptionBitmap: 0xffffffff})
+    expect(defined.cpu.run(5).reason).toBe(ExitReason.Hlt)
+    for (const code of [[0xd9, 0xc0], [0xd9, 0xd1]]) {
+      for (const bit of [4, 8]) {
+        const nm = flatMachine(code, {exceptionBitmap: 0xffffffff})
+        nm.cpu.setCr(0, nm.cpu.getCr(0) | bit)
+        expect(nm.cpu.run(5).vector).toBe(7)
+      }
+    }
     const wait = flatMachine([0x9b, 0xf4], {exceptionBitmap: 0xffffffff})
     wait.cpu.setCr(0, wait.cpu.getCr(0) | 8)
     expect(wait.cpu.run(5).reason).toBe(ExitReason.Hlt)
