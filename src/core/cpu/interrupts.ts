@@ -8,7 +8,7 @@ import {
   AC, ARITH_FLAGS, DF, DF_VECTOR, EFLAGS_FIXED, GP, ID, IF, IOPL, NP, NT, RF, TF, VIF, VIP, VM,
 } from './constants.js'
 import {checkOuterStackKeepingCode, checkReturnCodeSegment} from './execute/control.js'
-import {adjustStack, push, readStack} from './execute/operands.js'
+import {adjustStack, loadStackPointer, push, readStack} from './execute/operands.js'
 import {writeFlagsAsPopf} from './execute/stack.js'
 import {materializeFlags} from './flags.js'
 import {readSystem} from './mmu.js'
@@ -109,7 +109,7 @@ export function deliverInterrupt(cpu: CpuCore, vector: number, errorCode: number
     }
     cpu.setCpl(dpl)
     setSegmentCache(cpu, Seg.SS, (stack.selector & 0xfffc) | dpl, stack.base, stack.limit, stack.access)
-    cpu.regs[Reg.ESP] = stack.is32 ? stack.esp : (cpu.regs[Reg.ESP]! & ~0xffff) | stack.esp
+    loadStackPointer(cpu, stack.esp)
   } else {
     if (cpu.v86) raise(cpu, GP, (selector & 0xfffc) | ext)
     push(cpu, size, eflags)
@@ -255,7 +255,7 @@ export function iret(cpu: CpuCore, size: number): void {
   cpu.eip = target
   writeIretFlags(cpu, newFlags, size, oldCpl)
   loadSegment(cpu, Seg.SS, newSs)
-  cpu.regs[Reg.ESP] = size === 2 ? (cpu.regs[Reg.ESP]! & ~0xffff) | (newEsp & 0xffff) : newEsp
+  loadStackPointer(cpu, newEsp)
   nullInaccessibleSegments(cpu)
 }
 

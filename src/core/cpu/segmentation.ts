@@ -76,7 +76,11 @@ function updateFlatBit(cpu: CpuCore, s: number): void {
     (s === Seg.CS || cpu.segFlags[s] === (SEG_READABLE | SEG_WRITABLE)) &&
     (s !== Seg.SS || (cpu.segAccess[s]! & ACC_DB) !== 0) &&
     (s !== Seg.CS || (cpu.segAccess[s]! & ACC_DB) !== 0)
-  cpu.flatMask = flat ? cpu.flatMask | (1 << s) : cpu.flatMask & ~(1 << s)
+  const mask = flat ? cpu.flatMask | (1 << s) : cpu.flatMask & ~(1 << s)
+  // A compiled block checked the segments it uses when it started: one that stops
+  // being flat under it (MOV DS inside the block, say) must end the block there.
+  if (mask !== cpu.flatMask) cpu.leaveBlock = true
+  cpu.flatMask = mask
 }
 
 /** Real-mode style load: selector and base only (the cached limit and attributes stay). */

@@ -19,7 +19,7 @@ import {raise} from '../signals.js'
 import {loadInnerStack} from '../stack-switch.js'
 import type {CpuCore} from '../state.js'
 import {switchTask, TaskSwitchSource} from '../task-switch.js'
-import {adjustStack, effectiveAddress, push, readRm, readStack} from './operands.js'
+import {adjustStack, effectiveAddress, loadStackPointer, push, readRm, readStack} from './operands.js'
 
 /** Jump to `target` within CS, checking it against the CS limit. */
 export function jumpNear(cpu: CpuCore, target: number, size: number): void {
@@ -207,7 +207,7 @@ function callGate(cpu: CpuCore, gateSelector: number, gateAccess: number, isCall
   stack.push(cpu, size, cpu.eip)
   // Everything is checked and written: commit.
   setSegmentCache(cpu, Seg.SS, (stack.selector & 0xfffc) | dpl, stack.base, stack.limit, stack.access)
-  cpu.regs[Reg.ESP] = stack.is32 ? stack.esp : (cpu.regs[Reg.ESP]! & ~0xffff) | stack.esp
+  loadStackPointer(cpu, stack.esp)
   cpu.descLo = codeLo
   cpu.descHi = codeHi
   cpu.descAddr = codeAddr
@@ -253,7 +253,7 @@ export function retFar(cpu: CpuCore, i: Instr): void {
   checkOuterStackKeepingCode(cpu, newSs, rpl)
   enterCodeSegment(cpu, selector, target, rpl)
   loadSegment(cpu, Seg.SS, newSs)
-  cpu.regs[Reg.ESP] = size === 2 ? newEsp & 0xffff : newEsp
+  loadStackPointer(cpu, newEsp)
   adjustStack(cpu, release)
   nullInaccessibleSegments(cpu)
 }

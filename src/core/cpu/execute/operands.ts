@@ -108,10 +108,23 @@ export function readStack(cpu: CpuCore, delta: number, size: number): number {
   return readSized(cpu, linearAddress(cpu, Seg.SS, sp, size, false), size)
 }
 
-/** Add `delta` to ESP or SP according to SS.B. */
-export function adjustStack(cpu: CpuCore, delta: number): void {
-  if (cpu.stack32) cpu.regs[Reg.ESP] = (cpu.regs[Reg.ESP]! + delta) | 0
+/**
+ * Add `delta` to ESP or SP: to ESP when `stack32` (SS.B unless the caller knows
+ * better: POP SS moves the pointer of the stack it popped from), otherwise to SP alone.
+ */
+export function adjustStack(cpu: CpuCore, delta: number, stack32 = cpu.stack32): void {
+  if (stack32) cpu.regs[Reg.ESP] = (cpu.regs[Reg.ESP]! + delta) | 0
   else cpu.setReg16(Reg.ESP, cpu.regs[Reg.ESP]! + delta)
+}
+
+/**
+ * Load the stack pointer after a stack switch, by the B bit of the SS just loaded:
+ * a 32-bit stack takes all of `v`, a 16-bit one only SP (the upper half of ESP
+ * keeps what it held, as on the processor).
+ */
+export function loadStackPointer(cpu: CpuCore, v: number): void {
+  if (cpu.stack32) cpu.regs[Reg.ESP] = v
+  else cpu.setReg16(Reg.ESP, v)
 }
 
 /** Read a 16-bit value at `offset` in segment `s` (for far pointers, descriptor-table operands). */

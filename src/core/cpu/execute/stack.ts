@@ -10,7 +10,7 @@ import {linearAddress, loadSegment} from '../segmentation.js'
 import {raise} from '../signals.js'
 import type {CpuCore} from '../state.js'
 import {adjustStack, operandAddress, pop, push, readRm, readStack} from './operands.js'
-import {readSized, writeSized} from '../mmu.js'
+import {probeWrite, readSized, writeSized} from '../mmu.js'
 
 /** PUSH reg (50-57). PUSH ESP pushes the value before the decrement. */
 export function pushReg(cpu: CpuCore, i: Instr): void {
@@ -49,12 +49,17 @@ export function pushSeg(cpu: CpuCore, i: Instr): void {
   push(cpu, i.opSize, cpu.segSel[s]!)
 }
 
-/** POP ES/SS/DS (07, 17, 1F), POP FS/GS (0F A1, 0F A9). POP SS holds off interrupts for one instruction. */
+/**
+ * POP ES/SS/DS (07, 17, 1F), POP FS/GS (0F A1, 0F A9). POP SS holds off interrupts
+ * for one instruction. The stack pointer moves by the width of the stack the value
+ * was popped from: for POP SS that is the old SS.B, not the one just loaded.
+ */
 export function popSeg(cpu: CpuCore, i: Instr): void {
   const s = i.opcode === 0x1a1 ? Seg.FS : i.opcode === 0x1a9 ? Seg.GS : PUSH_SEG[i.opcode >> 3]!
   const v = readStack(cpu, 0, i.opSize)
+  const stack32 = cpu.stack32
   loadSegment(cpu, s, v & 0xffff)
-  adjustStack(cpu, i.opSize)
+  adjustStack(cpu, i.opSize, stack32)
   if (s === Seg.SS) {
     cpu.interruptShadow = true
     cpu.debugShadow = true
@@ -127,6 +132,10 @@ export function enter(cpu: CpuCore, i: Instr): void {
     }
     push(cpu, size, frame)
   }
+  // The SDM: ENTER faults whenever a write at the final stack pointer would, so
+  // the allocated area is checked (segment limit and paging) before anything is kept.
+  const final = cpu.stack32 ? (cpu.regs[Reg.ESP]! - allocation) >>> 0 : (cpu.regs[Reg.ESP]! - allocation) & 0xffff
+  probeWrite(cpu, linearAddress(cpu, Seg.SS, final, size, true), size)
   cpu.writeReg(size, Reg.EBP, frame)
   adjustStack(cpu, -allocation)
 }
