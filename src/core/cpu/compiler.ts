@@ -232,7 +232,7 @@ const cfOf = new Function('PARITY', 'getCF', `return function cfOf(c, fk, fa, fb
 function registerFlagEffect(i: Instr): 'all' | 'none' | null {
   if (i.opSize !== 4 || !i.addr32 || i.lock) return null
   const op = i.opcode
-  if (op === 0x8d) return 'none' // LEA computes an address, it does not access memory
+  if (op === 0x8d) return i.isMem ? 'none' : null // LEA computes an address, it does not access memory
   if (i.isMem) return null
   const aluOp = (op >> 3) & 7
   if (op < 0x40 && ((op & 7) === 1 || (op & 7) === 3 || (op & 7) === 5) && aluOp !== 2 && aluOp !== 3) return 'all'
@@ -241,6 +241,12 @@ function registerFlagEffect(i: Instr): 'all' | 'none' | null {
   if ((op === 0xc1 || op === 0xd1) && i.reg >= 4) return (op === 0xd1 || (i.imm & 31) !== 0) ? 'all' : 'none'
   if (op === 0x89 || op === 0x8b || op === 0x90 || (op === 0xc7 && i.reg === 0)) return 'none'
   return null
+}
+
+/** Inlined register-only instructions and jumps: nothing in their code can throw. */
+function cannotThrow(i: Instr): boolean {
+  if (i.opSize !== 4 || !i.addr32 || i.lock) return false
+  return registerFlagEffect(i) !== null || (i.opcode >= 0x40 && i.opcode <= 0x4f) || relativeBranch(i)
 }
 
 /** Where a compiled region's instructions come from: each with its page offset and EIP. */
@@ -319,12 +325,12 @@ export function compileBlock(cpu: CpuCore, page: CodePage, physicalPage: number,
   type Factory = (...args: unknown[]) => (c: CpuCore, max: number, entry: number) => number
   let factory: Factory
   try {
-    const params = ['I', 'H', 'EIPS', 'LENS', 'r', 'tlb', 'ram', 'ram32', 'PARITY', 'tc', 'getCF', 'mat', 'commit', 'condOf', 'flagsOf', 'cfOf', 'rd32', 'wr32', 'rd8', 'wr8', 'rd16']
+    const params = ['RS', 'I', 'H', 'EIPS', 'LENS', 'r', 'tlb', 'ram', 'ram32', 'PARITY', 'tc', 'getCF', 'mat', 'commit', 'condOf', 'flagsOf', 'cfOf', 'rd32', 'wr32', 'rd8', 'wr8', 'rd16']
     factory = new Function(...params, out.source()) as Factory
   } catch {
     return null // not expected; the interpreter runs the code instead
   }
-  const fn = factory(code.list, code.list.map((i) => i.handler), code.eips, code.list.map((i) => i.length), cpu.regs, cpu.tlb,
+  const fn = factory(out.runStarts, code.list, code.list.map((i) => i.handler), code.eips, code.list.map((i) => i.length), cpu.regs, cpu.tlb,
     cpu.ram, cpu.ram32, PARITY, testCondition, getCF, materializeFlags, commitFlags, condOf, flagsOf, cfOf, readSegment32, writeSegment32, readSegment8, writeSegment8,
     readSegment16)
   // One call through the shared exit alone (label -1: nothing runs, nothing changes) while the
@@ -371,6 +377,14 @@ class Generator {
   private readonly overwritten: boolean[] = []
   /** The instruction being emitted. */
   private current = 0
+  /**
+   * The first instruction of the run being emitted (laid out at or after the
+   * last label). `n` counts the instructions of the runs finished so far: each
+   * run adds its own where it ends, not one per instruction.
+   */
+  private runStart = 0
+  /** Per instruction, the first instruction of its run. */
+  readonly runStarts: number[] = []
 
   constructor(readonly aligned: boolean, readonly code: RegionCode, readonly entry: number) {}
 
@@ -423,13 +437,15 @@ class Generator {
         if (k > 0 && !this.transferred) {
           // Falls through into the label: the same budget check as a jump there.
           this.flagsToLabel()
-          this.emit(`if (n > max - ${this.runLength[label]}) ${this.leave(this.eipAt(o), Producer.Dynamic)}`)
+          this.emit(`n += ${this.retiredInRun()}; if (n > max - ${this.runLength[label]}) ${this.leave(this.eipAt(o), Producer.Dynamic, true)}`)
         }
         this.emit(`case ${label}:`)
+        this.runStart = k
         this.pending = Producer.Dynamic
         this.known = Producer.Dynamic
       }
       this.transferred = false
+      this.runStarts.push(this.runStart)
       this.instruction(list[k]!, k, this.code.eips[k]!)
       // The next instruction laid out is not the one that follows: go there (label or run loop).
       const next = o + list[k]!.length
@@ -477,8 +493,8 @@ class Generator {
    * copy at every exit keeps the optimised region from being thrown away each
    * time another exit is taken for the first time.
    */
-  private leave(eip: string | number, flags = Producer.None): string {
-    return `{ ek = ${flags === Producer.Dynamic ? 'fk' : flags}; ex = ${eip}; break run; }`
+  private leave(eip: string | number, flags = Producer.None, counted = false): string {
+    return `{ ${counted ? '' : `n += ${this.retiredInRun()}; `}ek = ${flags === Producer.Dynamic ? 'fk' : flags}; ex = ${eip}; break run; }`
   }
 
   /**
@@ -487,6 +503,7 @@ class Generator {
    */
   private jump(o: number): void {
     this.flagsToLabel()
+    this.emit(`n += ${this.retiredInRun()};`)
     this.emit(this.jumpCode(o))
     this.transferred = true
   }
@@ -505,6 +522,7 @@ class Generator {
   /** A conditional jump: to `taken` when `condition` holds, else to `notTaken` (EIPs). */
   private branch(condition: string, taken: number, notTaken: number): void {
     this.flagsToLabel()
+    this.emit(`n += ${this.retiredInRun()};`)
     this.emit(`if (${condition}) ${this.jumpCode(this.offsetOf(taken))}`)
     this.emit(this.jumpCode(this.offsetOf(notTaken)))
     this.transferred = true
@@ -512,8 +530,13 @@ class Generator {
 
   private jumpCode(o: number): string {
     const label = this.labels.get(o)
-    if (label === undefined) return this.leave(this.eipAt(o), Producer.Dynamic)
-    return `{ if (n > max - ${this.runLength[label]}) ${this.leave(this.eipAt(o), Producer.Dynamic)} lbl = ${label}; continue; }`
+    if (label === undefined) return this.leave(this.eipAt(o), Producer.Dynamic, true)
+    return `{ if (n > max - ${this.runLength[label]}) ${this.leave(this.eipAt(o), Producer.Dynamic, true)} lbl = ${label}; continue; }`
+  }
+
+  /** Instructions of the current run retired once the one being emitted has. */
+  private retiredInRun(): number {
+    return this.current - this.runStart + 1
   }
 
   private emit(s: string): void {
@@ -581,20 +604,20 @@ class Generator {
   instruction(i: Instr, k: number, eip: number): void {
     const next = (eip + i.length) >>> 0
     this.current = k
-    this.emit(`pc = ${k}; n++;`)
+    // `pc` tells the catch which instruction threw; inlined register instructions cannot.
+    if (!cannotThrow(i)) this.emit(`pc = ${k};`)
     // A fault in inlined code: the flags before the instruction and the register locals go to the processor.
     const flagsBefore = commitCode(this.pending)
-    const at = this.catchCases.push('') - 1
     if (i.opSize === 4 && i.addr32 && !i.lock && this.inline(i, k, next)) {
-      this.catchCases[at] = `case ${k}: ${flagsBefore} ${this.writeBack()}break;`
+      if (!cannotThrow(i)) this.catchCases.push(`case ${k}: ${flagsBefore} ${this.writeBack()}c.startEsp = r[4]; break;`)
       return
     }
     // Any other instruction: its handler, with the state the interpreter would give it
-    // (and a fault in it leaves the processor as the handler left it).
+    // (and a fault in it leaves the processor as the handler left it, ESP to be restored from startEsp).
     this.commit()
     this.known = Producer.None
     this.emit(`${this.writeBack()}c.startEip = ${eip}; c.startEsp = r[4]; c.eip = ${next}; c.instrLength = ${i.length}; H[${k}](c, I[${k}]);`)
-    this.emit(`if (c.leaveBlock || c.eip !== ${next}) return n;`)
+    this.emit(`if (c.leaveBlock || c.eip !== ${next}) return n + ${this.retiredInRun()};`)
     this.emit('RELOAD')
   }
 
@@ -909,7 +932,7 @@ class Generator {
       `    commit(c, ek, fa, fb, fr, fe, fcf); ${writeBack}c.eip = ex; return n;`,
       '  } catch (error) {',
       `    switch (pc) { ${this.catchCases.map((cc) => cc.replaceAll('WRITE_BACK ', writeBack)).join(' ')} }`,
-      '    c.startEip = EIPS[pc]; c.eip = EIPS[pc]; c.startEsp = r[4]; c.instrLength = LENS[pc]; c.blockRetired = n - 1;',
+      '    c.startEip = EIPS[pc]; c.eip = EIPS[pc]; c.instrLength = LENS[pc]; c.blockRetired = n + pc - RS[pc];',
       '    throw error;',
       '  }',
       `  // ${this.code.list.length} instructions`,
