@@ -585,8 +585,8 @@ class Generator {
 
   /** Store to the `lin` computed by a previous load or address. */
   private store(value: string, seg: number): void {
-    if (this.aligned) this.emit(`e = tlb[lin >>> 12]; if ((e & wmask) !== 0 && (lin & 3) === 0) ram32[((e & -4096) | (lin & 4095)) >>> 2] = ${value}; else wr32(c, ${seg}, lin, ${value});`)
-    else this.emit(`wr32(c, ${seg}, lin, ${value});`)
+    if (this.aligned) this.emit(`e = tlb[lin >>> 12]; if ((e & wmask) !== 0 && (lin & 3) === 0) ram32[((e & -4096) | (lin & 4095)) >>> 2] = ${value}; else { wr32(c, ${seg}, lin, ${value}); sw = 1; }`)
+    else this.emit(`wr32(c, ${seg}, lin, ${value}); sw = 1;`)
   }
 
   private push(value: string): void {
@@ -598,7 +598,8 @@ class Generator {
 
   /** The instruction may have written a page with decoded code: stop if so. */
   private checkInvalidation(k: number, next: number): void {
-    this.emit(`if (c.leaveBlock) ${this.leave(next, this.pending)}`)
+    // Only the slow path (sw) can have written code: the TLB sends every write to a code page there.
+    this.emit(`if (sw !== 0) { sw = 0; if (c.leaveBlock) ${this.leave(next, this.pending)} }`)
   }
 
   instruction(i: Instr, k: number, eip: number): void {
@@ -854,7 +855,7 @@ class Generator {
   }
 
   private storeByte(value: string, seg: number): void {
-    this.emit(`e = tlb[lin >>> 12]; if ((e & wmask) !== 0) ram[((e & -4096) | (lin & 4095)) >>> 0] = ${value}; else wr8(c, ${seg}, lin, ${value});`)
+    this.emit(`e = tlb[lin >>> 12]; if ((e & wmask) !== 0) ram[((e & -4096) | (lin & 4095)) >>> 0] = ${value}; else { wr8(c, ${seg}, lin, ${value}); sw = 1; }`)
   }
 
   private test(i: Instr, src: string): boolean {
@@ -922,7 +923,7 @@ class Generator {
     const body = this.lines.map((l) => '        ' + l.replaceAll('RELOAD', reload).replaceAll('WRITE_BACK ', writeBack))
     return [
       'return function block(c, max, lbl) {',
-      `  let fa = 0, fb = 0, fr = 0, fe = 0, fcf = false, x = 0, y = 0, t = 0, v = 0, lin = 0, e = 0, fk = 0, pc = 0, n = 0, ek = 0, ex = 0, rmask = c.readMask, wmask = c.writeMask${locals};`,
+      `  let fa = 0, fb = 0, fr = 0, fe = 0, fcf = false, x = 0, y = 0, t = 0, v = 0, lin = 0, e = 0, fk = 0, sw = 0, pc = 0, n = 0, ek = 0, ex = 0, rmask = c.readMask, wmask = c.writeMask${locals};`,
       '  try {',
       '    run: if (lbl >= 0) for (;;) {',
       '      switch (lbl) {',
