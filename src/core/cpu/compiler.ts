@@ -32,16 +32,19 @@ import {read16, read32, read8, write32, write8} from './mmu.js'
 import {linearAddress} from './segmentation.js'
 import type {CpuCore} from './state.js'
 
-/** Longest block, in instructions. */
-const MAX_BLOCK = 32
+/** Most instructions in one compiled region. */
+const MAX_REGION = 128
 
 export class Block {
   constructor(
-    readonly run: (c: CpuCore) => number,
-    /** Number of instructions. */
+    /** Runs the region from label `entry` with a budget of `max` instructions; returns how many retired. */
+    readonly run: (c: CpuCore, max: number, entry: number) => number,
+    /** Instructions from the entry to the first budget check (the caller makes sure they fit). */
     readonly length: number,
     /** Segments (bit per Seg) that must be flat for the block to run. */
     readonly needFlat: number,
+    /** The label this block enters the region function at. */
+    readonly label: number,
   ) {}
 }
 
@@ -78,6 +81,11 @@ const enum Producer {
   Sub8, Logic8,
   /** All six flags computed: `fe` holds them as EFLAGS bits (after ROL/ROR). */
   Eager,
+  /**
+   * Known only when the block runs: where paths meet at a label, `fk` holds the
+   * producer of the flags in the locals (None: they are in the processor).
+   */
+  Dynamic,
 }
 
 const ALL = 0x8d5
@@ -102,10 +110,17 @@ function commitCode(p: Producer): string {
       return `c.lazyResult = fr >>> 24; c.lazySize = 1; c.flags &= ${~ALL}; c.lazyMask = ${ZSP};`
     case Producer.Eager:
       return `c.flags = (c.flags & ${~ALL}) | fe; c.lazyMask = 0;`
+    case Producer.Dynamic:
+      return 'commit(c, fk, fa, fb, fr, fe, fcf);'
     default:
       return ''
   }
 }
+
+/** commitCode for a producer known only when the block runs: the shared exit of a region. */
+const commitFlags = new Function('c', 'p', 'fa', 'fb', 'fr', 'fe', 'fcf',
+  `switch (p) { ${Array.from({length: Producer.Eager}, (_, k) => `case ${k + 1}: ${commitCode(k + 1)} break;`).join(' ')} }`,
+) as (c: CpuCore, p: Producer, fa: number, fb: number, fr: number, fe: number, fcf: boolean) => void
 
 /**
  * A JavaScript expression for all six arithmetic flags (as EFLAGS bits) of the
@@ -132,6 +147,8 @@ function allFlagsCode(p: Producer): string {
       return `${zsp('fr')} | fe`
     case Producer.Eager:
       return 'fe'
+    case Producer.Dynamic:
+      return 'flagsOf(c, fk, fa, fb, fr, fe, fcf)'
     default:
       return `(mat(c) & ${ALL})`
   }
@@ -140,6 +157,7 @@ function allFlagsCode(p: Producer): string {
 /** A JavaScript boolean expression for condition code `cc` from the flags in locals. */
 function conditionCode(p: Producer, cc: number): string {
   if (p === Producer.None) return `tc(c, ${cc})`
+  if (p === Producer.Dynamic) return `condOf(c, fk, fa, fb, fr, fe, fcf, ${cc})`
   if (p === Producer.Eager) {
     const bit = (f: number): string => `(fe & ${f}) !== 0`
     const sf = bit(0x80)
@@ -175,71 +193,351 @@ function conditionCode(p: Producer, cc: number): string {
   return (cc & 1) === 0 ? `(${e})` : `!(${e})`
 }
 
-/** Decode the instructions of a block starting at `offset` of `page`, at CS:eip. */
-function collect(cpu: CpuCore, page: CodePage, physicalPage: number, offset: number, eip: number): Instr[] {
-  const list: Instr[] = []
-  while (list.length < MAX_BLOCK && offset < 4096) {
-    let ins = page.instructions[offset]
-    if (ins === undefined || !ins.code32) {
-      ins = new Instr()
-      try {
-        decode(cpu, ins, eip, true, physicalPage)
-      } catch {
-        break // a fault while looking ahead: the block simply ends here
-      }
-      if (ins.crossesPage) break
-      page.store(offset, ins)
-    }
-    // Port I/O usually exits to the host: leave it to the interpreter, outside any block.
-    if (EXITS_OFTEN.has(ins.handler)) break
-    list.push(ins)
-    if (ENDS_BLOCK.has(ins.handler)) break
-    offset += ins.length
-    eip = (eip + ins.length) >>> 0
+/** Producers whose flags can be in the locals, and so in `fk`. */
+const LOCAL_PRODUCERS = Array.from({length: Producer.Eager}, (_, k) => (k + 1) as Producer)
+
+type DynamicFlags<R> = (c: CpuCore, fk: Producer, fa: number, fb: number, fr: number, fe: number, fcf: boolean, cc: number) => R
+
+/** conditionCode for a producer known only when the block runs (after a label). */
+const condOf = new Function('PARITY', 'tc', `return function condOf(c, fk, fa, fb, fr, fe, fcf, cc) {
+  switch (fk) {
+    ${LOCAL_PRODUCERS.map((p) => `case ${p}: switch (cc) { ${Array.from({length: 16}, (_, cc) => `case ${cc}: return ${conditionCode(p, cc)};`).join(' ')} } break;`).join('\n    ')}
   }
-  return list
+  return tc(c, cc);
+}`)(PARITY, testCondition) as DynamicFlags<boolean>
+
+/** allFlagsCode for a producer known only when the block runs. */
+const flagsOf = new Function('PARITY', 'mat', `return function flagsOf(c, fk, fa, fb, fr, fe, fcf) {
+  switch (fk) {
+    ${LOCAL_PRODUCERS.map((p) => `case ${p}: return ${allFlagsCode(p)};`).join('\n    ')}
+  }
+  return mat(c) & ${ALL};
+}`)(PARITY, materializeFlags) as DynamicFlags<number>
+
+/** CF for a producer known only when the block runs (INC and DEC keep it): small enough to be inlined. */
+const cfOf = new Function('PARITY', 'getCF', `return function cfOf(c, fk, fa, fb, fr, fe, fcf) {
+  switch (fk) {
+    ${LOCAL_PRODUCERS.map((p) => `case ${p}: return ${conditionCode(p, 2)};`).join('\n    ')}
+  }
+  return getCF(c);
+}`)(PARITY, getCF) as (c: CpuCore, fk: Producer, fa: number, fb: number, fr: number, fe: number, fcf: boolean) => boolean
+
+/**
+ * How a register-only 32-bit instruction that the compiler inlines treats the
+ * flags: 'all' when it writes all six (and reads none), 'none' when it neither
+ * reads nor writes them; null for anything else (reads them, may fault, memory,
+ * handler). Such instructions cannot fault, so nothing can observe the flags
+ * while they run.
+ */
+function registerFlagEffect(i: Instr): 'all' | 'none' | null {
+  if (i.opSize !== 4 || !i.addr32 || i.lock) return null
+  const op = i.opcode
+  if (op === 0x8d) return i.isMem ? 'none' : null // LEA computes an address, it does not access memory
+  if (i.isMem) return null
+  const aluOp = (op >> 3) & 7
+  if (op < 0x40 && ((op & 7) === 1 || (op & 7) === 3 || (op & 7) === 5) && aluOp !== 2 && aluOp !== 3) return 'all'
+  if ((op === 0x81 || op === 0x83) && i.reg !== 2 && i.reg !== 3) return 'all'
+  if (op === 0x85 || op === 0xa9 || (op === 0xf7 && i.reg === 0)) return 'all'
+  if ((op === 0xc1 || op === 0xd1) && i.reg >= 4) return (op === 0xd1 || (i.imm & 31) !== 0) ? 'all' : 'none'
+  if (op === 0x89 || op === 0x8b || op === 0x90 || (op === 0xc7 && i.reg === 0)) return 'none'
+  return null
+}
+
+/** Inlined register-only instructions and jumps: nothing in their code can throw. */
+function cannotThrow(i: Instr): boolean {
+  if (i.opSize !== 4 || !i.addr32 || i.lock) return false
+  return registerFlagEffect(i) !== null || (i.opcode >= 0x40 && i.opcode <= 0x4f) || relativeBranch(i)
+}
+
+/** Where a compiled region's instructions come from: each with its page offset and EIP. */
+interface RegionCode {
+  /** By page offset, ascending. */
+  list: Instr[]
+  offsets: number[]
+  eips: number[]
+}
+
+/** Jumps the compiler inlines, whose targets can be further code of the same region. */
+function relativeBranch(i: Instr): boolean {
+  const op = i.opcode
+  if (i.opSize !== 4 || !i.addr32 || i.lock) return false
+  return (op >= 0x70 && op <= 0x7f) || (op >= 0x180 && op <= 0x18f) || op === 0xeb || op === 0xe9 || op === 0xe2
 }
 
 /**
- * Compile the block at `offset` of `page` (CS:eip in 32-bit code), or return
- * null when nothing can be compiled there.
+ * Decode the code reachable from `offset` of `page` (CS:eip in 32-bit code)
+ * through fall-through and inlined relative jumps that stay in the page: runs
+ * of instructions up to a control transfer, the targets of those transfers, up
+ * to MAX_REGION instructions in all.
+ */
+function collect(cpu: CpuCore, page: CodePage, physicalPage: number, offset: number, eip: number): RegionCode {
+  const pageStart = (eip - offset) | 0
+  const found = new Map<number, Instr>()
+  const work = [offset]
+  while (work.length > 0 && found.size < MAX_REGION) {
+    let at = work.pop()!
+    while (at < 4096 && !found.has(at) && found.size < MAX_REGION) {
+      // Code that already has a compiled entry: go there rather than compile it again (a region
+      // entered in its middle, after the run loop stopped there, becomes a short way back in).
+      if (at !== offset && page.blocks[at]) break
+      let ins = page.instructions[at]
+      if (ins === undefined || !ins.code32) {
+        ins = new Instr()
+        try {
+          decode(cpu, ins, (pageStart + at) >>> 0, true, physicalPage)
+        } catch {
+          break // a fault while looking ahead: the run simply ends here (and exits to the interpreter)
+        }
+        if (ins.crossesPage) break
+        page.store(at, ins)
+      }
+      // Port I/O usually exits to the host: leave it to the interpreter, outside any block.
+      if (EXITS_OFTEN.has(ins.handler)) break
+      found.set(at, ins)
+      const next = at + ins.length
+      if (ENDS_BLOCK.has(ins.handler)) {
+        if (relativeBranch(ins)) {
+          const target = next + ins.imm
+          if (target >= 0 && target < 4096) work.push(target)
+          if (ins.opcode !== 0xeb && ins.opcode !== 0xe9) work.push(next)
+        }
+        break
+      }
+      at = next
+    }
+  }
+  const offsets = [...found.keys()].sort((x, y) => x - y)
+  return {list: offsets.map((o) => found.get(o)!), offsets, eips: offsets.map((o) => (pageStart + o) >>> 0)}
+}
+
+/**
+ * Compile the region at `offset` of `page` (CS:eip in 32-bit code), or return
+ * null when nothing can be compiled there. The region's other labels become
+ * entries too: where `page` has no block yet, the region's function is entered
+ * there at that label (so that execution that left the region, for instance
+ * at the end of its budget, comes back into the same, already optimised code).
  */
 export function compileBlock(cpu: CpuCore, page: CodePage, physicalPage: number, offset: number, eip: number): Block | null {
-  const list = collect(cpu, page, physicalPage, offset, eip)
-  if (list.length === 0) return null
-  const out = new Generator(cpu.ram32 !== null)
-  let at = eip
-  for (let k = 0; k < list.length; k++) {
-    out.instruction(list[k]!, k, at)
-    at = (at + list[k]!.length) >>> 0
-  }
-  out.finish(list.length, at)
-  type Factory = (...args: unknown[]) => (c: CpuCore) => number
+  const code = collect(cpu, page, physicalPage, offset, eip)
+  if (code.list.length === 0) return null
+  const out = new Generator(cpu.ram32 !== null, code, offset)
+  out.generate()
+  type Factory = (...args: unknown[]) => (c: CpuCore, max: number, entry: number) => number
   let factory: Factory
   try {
-    const params = ['I', 'H', 'EIPS', 'LENS', 'r', 'tlb', 'ram', 'ram32', 'PARITY', 'tc', 'getCF', 'mat', 'rd32', 'wr32', 'rd8', 'wr8', 'rd16']
-    factory = new Function(...params, out.source(list.length)) as Factory
+    const params = ['RS', 'I', 'H', 'EIPS', 'LENS', 'r', 'tlb', 'ram', 'ram32', 'PARITY', 'tc', 'getCF', 'mat', 'commit', 'condOf', 'flagsOf', 'cfOf', 'rd32', 'wr32', 'rd8', 'wr8', 'rd16']
+    factory = new Function(...params, out.source()) as Factory
   } catch {
     return null // not expected; the interpreter runs the code instead
   }
-  const fn = factory(list, list.map((i) => i.handler), out.eips, out.lengths, cpu.regs, cpu.tlb, cpu.ram, cpu.ram32, PARITY, testCondition,
-    getCF, materializeFlags, readSegment32, writeSegment32, readSegment8, writeSegment8, readSegment16)
-  return new Block(fn, list.length, out.needFlat)
+  const fn = factory(out.runStarts, code.list, code.list.map((i) => i.handler), code.eips, code.list.map((i) => i.length), cpu.regs, cpu.tlb,
+    cpu.ram, cpu.ram32, PARITY, testCondition, getCF, materializeFlags, commitFlags, condOf, flagsOf, cfOf, readSegment32, writeSegment32, readSegment8, writeSegment8,
+    readSegment16)
+  // One call through the shared exit alone (label -1: nothing runs, nothing changes) while the
+  // function is still interpreted, so that V8 has seen its calls and stores before it optimises
+  // the loop; otherwise the first real exit of every run is a deoptimisation.
+  fn(cpu, 0, -1)
+  for (const [o, label] of out.entries()) {
+    if (label !== 0 && page.blocks[o] === undefined) page.blocks[o] = new Block(fn, out.runAt(label), out.needFlat, label)
+  }
+  return new Block(fn, out.runAt(0), out.needFlat, 0)
 }
 
-/** Emits the body of one block function. */
+/**
+ * Emits the body of one region function. The region's instructions are laid
+ * out by address; a label is an instruction that execution can reach other than
+ * by falling through from the one laid out before it (the entry, jump targets).
+ * The function is a loop around a switch on the label: a jump inside the region
+ * is `lbl = L; continue`, anything else returns to the run loop. Registers live
+ * in locals (r0..r7) inside the function and are written back to the processor
+ * before every handler call, exit and fault. Flags stay in locals within a run
+ * between labels and are committed at labels, where several paths meet.
+ */
 class Generator {
   readonly lines: string[] = []
   readonly catchCases: string[] = []
-  readonly eips: number[] = []
-  readonly lengths: number[] = []
   needFlat = 1 << Seg.CS
   /** The producer whose flags are in the locals and not yet committed. */
   pending = Producer.None
   /** The producer whose flags the locals describe (committed or not), for conditions. */
   known = Producer.None
+  /** Registers the inlined code uses (bit per register): held in locals. */
+  private used = 0
+  /** Label number of each labelled page offset. */
+  private readonly labels = new Map<number, number>()
+  /** Per label: instructions laid out from it to the next label (at most that many run before the next budget check). */
+  private readonly runLength: number[] = []
+  /** Set when the code emitted last transfers control (returns or jumps): nothing falls through. */
+  private transferred = false
+  /**
+   * Per instruction: a later register-only instruction of the same run, before
+   * any label, overwrites all six flags, and what runs in between neither reads
+   * them nor can fault. The flags this instruction produces are then never seen.
+   */
+  private readonly overwritten: boolean[] = []
+  /** The instruction being emitted. */
+  private current = 0
+  /**
+   * The first instruction of the run being emitted (laid out at or after the
+   * last label). `n` counts the instructions of the runs finished so far: each
+   * run adds its own where it ends, not one per instruction.
+   */
+  private runStart = 0
+  /** Per instruction, the first instruction of its run. */
+  readonly runStarts: number[] = []
 
-  constructor(readonly aligned: boolean) {}
+  constructor(readonly aligned: boolean, readonly code: RegionCode, readonly entry: number) {}
+
+  /** Instructions that run from label `label` before the next budget check (the run loop checks these fit). */
+  runAt(label: number): number {
+    return this.runLength[label]!
+  }
+
+  /** Page offsets of the labels, with their label numbers. */
+  entries(): IterableIterator<[number, number]> {
+    return this.labels.entries()
+  }
+
+  /** Find the labels, then emit every instruction. */
+  generate(): void {
+    const {list, offsets} = this.code
+    const index = new Map<number, number>()
+    offsets.forEach((o, k) => index.set(o, k))
+    const starts = new Set<number>([this.entry])
+    for (let k = 0; k < list.length; k++) {
+      const i = list[k]!
+      const next = offsets[k]! + i.length
+      const targets = relativeBranch(i) ? [next + i.imm, next] : [next]
+      for (const t of targets) if (index.has(t) && (t !== next || offsets[k + 1] !== next || relativeBranch(i))) starts.add(t)
+      if (k > 0 && offsets[k - 1]! + list[k - 1]!.length !== offsets[k]) starts.add(offsets[k]!)
+    }
+    // The entry is label 0: the function starts there.
+    const ordered = [this.entry, ...offsets.filter((o) => o !== this.entry && starts.has(o))]
+    ordered.forEach((o, n) => this.labels.set(o, n))
+    for (const o of ordered) {
+      let end = index.get(o)! + 1
+      while (end < list.length && !starts.has(offsets[end]!)) end++
+      this.runLength[this.labels.get(o)!] = end - index.get(o)!
+    }
+    for (let k = 0; k < list.length; k++) {
+      let dead = false
+      for (let j = k + 1; j < list.length && !this.labels.has(offsets[j]!) && offsets[j] === offsets[j - 1]! + list[j - 1]!.length; j++) {
+        const effect = registerFlagEffect(list[j]!)
+        if (effect !== 'none') {
+          dead = effect === 'all'
+          break
+        }
+      }
+      this.overwritten.push(dead)
+    }
+    for (let k = 0; k < list.length; k++) {
+      const o = offsets[k]!
+      const label = this.labels.get(o)
+      if (label !== undefined) {
+        if (k > 0 && !this.transferred) {
+          // Falls through into the label: the same budget check as a jump there.
+          this.flagsToLabel()
+          this.emit(`n += ${this.retiredInRun()}; if (n > max - ${this.runLength[label]}) ${this.leave(this.eipAt(o), Producer.Dynamic, true)}`)
+        }
+        this.emit(`case ${label}:`)
+        this.runStart = k
+        this.pending = Producer.Dynamic
+        this.known = Producer.Dynamic
+      }
+      this.transferred = false
+      this.runStarts.push(this.runStart)
+      this.instruction(list[k]!, k, this.code.eips[k]!)
+      // The next instruction laid out is not the one that follows: go there (label or run loop).
+      const next = o + list[k]!.length
+      if (!this.transferred && offsets[k + 1] !== next) this.jump(next)
+    }
+  }
+
+  /** A register operand: the local that holds it. */
+  reg(n: number | string): string {
+    this.used |= 1 << Number(n)
+    return `r${n}`
+  }
+
+  /**
+   * Where the register locals are stored into the processor: a placeholder,
+   * filled in by `source` once every register the region uses is known.
+   */
+  private writeBack(): string {
+    return 'WRITE_BACK '
+  }
+
+  private writeBackCode(): string {
+    let s = ''
+    for (let n = 0; n < 8; n++) if (this.used & (1 << n)) s += `r[${n}] = r${n}; `
+    return s
+  }
+
+  /** Statements that load the register locals from the processor. */
+  private reloadCode(): string {
+    let s = ''
+    for (let n = 0; n < 8; n++) if (this.used & (1 << n)) s += `r${n} = r[${n}]; `
+    return s
+  }
+
+  /** EIP of page offset `o`. */
+  private eipAt(o: number): number {
+    return (this.code.eips[0]! - this.code.offsets[0]! + o) >>> 0
+  }
+
+  /**
+   * Leave the function with EIP at `eip`, flags from producer `flags` still in
+   * the locals. Every exit goes through one tail after the loop, which commits
+   * flags and registers: code that has never run is compiled by V8 as a
+   * deoptimisation, so one shared tail (warm after the first exit) instead of a
+   * copy at every exit keeps the optimised region from being thrown away each
+   * time another exit is taken for the first time.
+   */
+  private leave(eip: string | number, flags = Producer.None, counted = false): string {
+    return `{ ${counted ? '' : `n += ${this.retiredInRun()}; `}ek = ${flags === Producer.Dynamic ? 'fk' : flags}; ex = ${eip}; break run; }`
+  }
+
+  /**
+   * Continue at page offset `o`: at its label while the budget allows the run
+   * there, else back in the run loop. Commits the flags first.
+   */
+  private jump(o: number): void {
+    this.flagsToLabel()
+    this.emit(`n += ${this.retiredInRun()};`)
+    this.emit(this.jumpCode(o))
+    this.transferred = true
+  }
+
+  /** Before a jump or fall-through to a label: `fk` names the producer of the flags in the locals. */
+  private flagsToLabel(): void {
+    if (this.pending !== Producer.Dynamic) this.emit(`fk = ${this.pending};`)
+    this.pending = Producer.Dynamic
+  }
+
+  /** Page offset of `eip` in this region's page (outside 0..4095 for other pages). */
+  private offsetOf(eip: number): number {
+    return (eip - this.eipAt(0)) | 0
+  }
+
+  /** A conditional jump: to `taken` when `condition` holds, else to `notTaken` (EIPs). */
+  private branch(condition: string, taken: number, notTaken: number): void {
+    this.flagsToLabel()
+    this.emit(`n += ${this.retiredInRun()};`)
+    this.emit(`if (${condition}) ${this.jumpCode(this.offsetOf(taken))}`)
+    this.emit(this.jumpCode(this.offsetOf(notTaken)))
+    this.transferred = true
+  }
+
+  private jumpCode(o: number): string {
+    const label = this.labels.get(o)
+    if (label === undefined) return this.leave(this.eipAt(o), Producer.Dynamic, true)
+    return `{ if (n > max - ${this.runLength[label]}) ${this.leave(this.eipAt(o), Producer.Dynamic, true)} lbl = ${label}; continue; }`
+  }
+
+  /** Instructions of the current run retired once the one being emitted has. */
+  private retiredInRun(): number {
+    return this.current - this.runStart + 1
+  }
 
   private emit(s: string): void {
     this.lines.push(s)
@@ -253,26 +551,26 @@ class Generator {
   /** `r/m` memory operand offset (32-bit addressing) as an expression; `accessed` marks its segment as needed flat. */
   private address(i: Instr, accessed = true): string {
     let e = `${i.disp | 0}`
-    if (i.base >= 0) e += ` + r[${i.base}]`
-    if (i.index >= 0) e += ` + (r[${i.index}] << ${i.scale})`
+    if (i.base >= 0) e += ` + ${this.reg(i.base)}`
+    if (i.index >= 0) e += ` + (${this.reg(i.index)} << ${i.scale})`
     if (accessed) this.needFlat |= 1 << i.seg
     return `((${e}) | 0)`
   }
 
   private load(target: string, i: Instr): void {
     this.emit(`lin = ${this.address(i)}; e = tlb[lin >>> 12];`)
-    if (this.aligned) this.emit(`${target} = (e & c.readMask) !== 0 && (lin & 3) === 0 ? ram32[((e & -4096) | (lin & 4095)) >>> 2] : rd32(c, ${i.seg}, lin);`)
+    if (this.aligned) this.emit(`${target} = (e & rmask) !== 0 && (lin & 3) === 0 ? ram32[((e & -4096) | (lin & 4095)) >>> 2] : rd32(c, ${i.seg}, lin);`)
     else this.emit(`${target} = rd32(c, ${i.seg}, lin);`)
   }
 
   /** A byte register (AL..BL, AH..BH) as an expression. */
   private byteReg(n: number): string {
-    return n < 4 ? `(r[${n}] & 255)` : `((r[${n - 4}] >> 8) & 255)`
+    return n < 4 ? `(${this.reg(n)} & 255)` : `((${this.reg(n - 4)} >> 8) & 255)`
   }
 
   private setByteReg(n: number, value: string): void {
-    if (n < 4) this.emit(`r[${n}] = (r[${n}] & -256) | (${value});`)
-    else this.emit(`r[${n - 4}] = (r[${n - 4}] & -65281) | ((${value}) << 8);`)
+    if (n < 4) this.emit(`${this.reg(n)} = (${this.reg(n)} & -256) | (${value});`)
+    else this.emit(`${this.reg(n - 4)} = (${this.reg(n - 4)} & -65281) | ((${value}) << 8);`)
   }
 
   /** Load the byte r/m operand into `target`. */
@@ -282,44 +580,53 @@ class Generator {
       return
     }
     this.emit(`lin = ${this.address(i)}; e = tlb[lin >>> 12];`)
-    this.emit(`${target} = (e & c.readMask) !== 0 ? ram[((e & -4096) | (lin & 4095)) >>> 0] : rd8(c, ${i.seg}, lin);`)
+    this.emit(`${target} = (e & rmask) !== 0 ? ram[((e & -4096) | (lin & 4095)) >>> 0] : rd8(c, ${i.seg}, lin);`)
   }
 
   /** Store to the `lin` computed by a previous load or address. */
   private store(value: string, seg: number): void {
-    if (this.aligned) this.emit(`e = tlb[lin >>> 12]; if ((e & c.writeMask) !== 0 && (lin & 3) === 0) ram32[((e & -4096) | (lin & 4095)) >>> 2] = ${value}; else wr32(c, ${seg}, lin, ${value});`)
-    else this.emit(`wr32(c, ${seg}, lin, ${value});`)
+    if (this.aligned) this.emit(`e = tlb[lin >>> 12]; if ((e & wmask) !== 0 && (lin & 3) === 0) ram32[((e & -4096) | (lin & 4095)) >>> 2] = ${value}; else { wr32(c, ${seg}, lin, ${value}); sw = 1; }`)
+    else this.emit(`wr32(c, ${seg}, lin, ${value}); sw = 1;`)
   }
 
   private push(value: string): void {
     this.needFlat |= 1 << Seg.SS
-    this.emit(`lin = (r[4] - 4) | 0;`)
+    this.emit(`lin = (${this.reg(4)} - 4) | 0;`)
     this.store(value, Seg.SS)
-    this.emit('r[4] = lin;')
+    this.emit(`${this.reg(4)} = lin;`)
   }
 
   /** The instruction may have written a page with decoded code: stop if so. */
   private checkInvalidation(k: number, next: number): void {
-    this.emit(`if (c.leaveBlock) { ${commitCode(this.pending)} c.eip = ${next}; return ${k + 1}; }`)
+    // Only the slow path (sw) can have written code: the TLB sends every write to a code page there.
+    this.emit(`if (sw !== 0) { sw = 0; if (c.leaveBlock) ${this.leave(next, this.pending)} }`)
   }
 
   instruction(i: Instr, k: number, eip: number): void {
     const next = (eip + i.length) >>> 0
-    this.eips.push(eip)
-    this.lengths.push(i.length)
-    this.emit(`pc = ${k};`)
-    this.catchCases.push(`case ${k}: ${commitCode(this.pending)} break;`)
-    if (i.opSize === 4 && i.addr32 && !i.lock && this.inline(i, k, next)) return
-    // Any other instruction: its handler, with the state the interpreter would give it.
+    this.current = k
+    // `pc` tells the catch which instruction threw; inlined register instructions cannot.
+    if (!cannotThrow(i)) this.emit(`pc = ${k};`)
+    // A fault in inlined code: the flags before the instruction and the register locals go to the processor.
+    const flagsBefore = commitCode(this.pending)
+    if (i.opSize === 4 && i.addr32 && !i.lock && this.inline(i, k, next)) {
+      if (!cannotThrow(i)) this.catchCases.push(`case ${k}: ${flagsBefore} ${this.writeBack()}c.startEsp = r[4]; break;`)
+      return
+    }
+    // Any other instruction: its handler, with the state the interpreter would give it
+    // (and a fault in it leaves the processor as the handler left it, ESP to be restored from startEsp).
     this.commit()
     this.known = Producer.None
-    this.emit(`c.startEip = ${eip}; c.startEsp = r[4]; c.eip = ${next}; c.instrLength = ${i.length}; H[${k}](c, I[${k}]);`)
-    this.emit(`if (c.leaveBlock || c.eip !== ${next}) return ${k + 1};`)
+    this.emit(`${this.writeBack()}c.startEip = ${eip}; c.startEsp = r[4]; c.eip = ${next}; c.instrLength = ${i.length}; H[${k}](c, I[${k}]);`)
+    this.emit(`if (c.leaveBlock || c.eip !== ${next}) return n + ${this.retiredInRun()};`)
+    this.emit('RELOAD')
   }
 
   private flagsFrom(p: Producer, a: string, b: string, result: string): void {
+    if (this.flagsDead()) return
     if (p === Producer.Inc || p === Producer.Dec) {
-      if (this.known !== Producer.Inc && this.known !== Producer.Dec) this.emit(`fcf = ${conditionCode(this.known, 2)};`)
+      if (this.known === Producer.Dynamic) this.emit('fcf = cfOf(c, fk, fa, fb, fr, fe, fcf);')
+      else if (this.known !== Producer.Inc && this.known !== Producer.Dec) this.emit(`fcf = ${conditionCode(this.known, 2)};`)
     }
     if (p === Producer.Add || p === Producer.Sub || p === Producer.Inc || p === Producer.Dec) this.emit(`fa = ${a};`)
     if (p === Producer.Add || p === Producer.Sub) this.emit(`fb = ${b};`)
@@ -328,12 +635,25 @@ class Generator {
     this.known = p
   }
 
+  /**
+   * For the flag-producing part of a register-only instruction: true when its
+   * flags are never seen (see `overwritten`); the locals then keep nothing and
+   * the processor's flags are left as they are, to be overwritten.
+   */
+  private flagsDead(): boolean {
+    const i = this.code.list[this.current]!
+    if (i.isMem || !this.overwritten[this.current]) return false
+    this.pending = Producer.None
+    this.known = Producer.None
+    return true
+  }
+
   /** Emit an inlined form of `i`, or return false. */
   private inline(i: Instr, k: number, next: number): boolean {
     const op = i.opcode
     // ALU: 01 09 21 29 31 39 (r/m, reg), 03 0B 23 2B 33 3B (reg, r/m), 05.. (eAX, imm), 81/83 (r/m, imm)
     const aluOp = op < 0x40 && (op & 7) <= 5 && [0, 1, 4, 5, 6, 7].includes((op >> 3) & 7) ? (op >> 3) & 7 : -1
-    if (aluOp >= 0 && (op & 7) === 1) return this.alu(aluOp, i, 'rm', `r[${i.reg}]`, k, next)
+    if (aluOp >= 0 && (op & 7) === 1) return this.alu(aluOp, i, 'rm', `${this.reg(i.reg)}`, k, next)
     if (aluOp >= 0 && (op & 7) === 3) return this.alu(aluOp, i, 'reg', '', k, next)
     if (aluOp >= 0 && (op & 7) === 5) return this.alu(aluOp, i, 'acc', `${i.imm | 0}`, k, next)
     if ((op === 0x81 || op === 0x83) && i.reg !== 2 && i.reg !== 3) return this.alu(i.reg, i, 'rm', `${i.imm | 0}`, k, next)
@@ -345,7 +665,7 @@ class Generator {
         return true
       }
       case 0x3c: // CMP AL, imm8
-        this.emit(`x = r[0] & 255; y = ${i.imm & 0xff};`)
+        this.emit(`x = ${this.reg(0)} & 255; y = ${i.imm & 0xff};`)
         this.byteFlags(Producer.Sub8, '(x << 24) - (y << 24)')
         return true
       case 0x80: case 0x82:
@@ -360,7 +680,7 @@ class Generator {
         this.byteFlags(Producer.Logic8, '(x & y) << 24')
         return true
       case 0xa8:
-        this.emit(`x = r[0] & 255; y = ${i.imm & 0xff};`)
+        this.emit(`x = ${this.reg(0)} & 255; y = ${i.imm & 0xff};`)
         this.byteFlags(Producer.Logic8, '(x & y) << 24')
         return true
       case 0xf6:
@@ -395,33 +715,33 @@ class Generator {
         return true
       case 0x1b6:
         this.loadByte('v', i)
-        this.emit(`r[${i.reg}] = v;`)
+        this.emit(`${this.reg(i.reg)} = v;`)
         return true
       case 0x1b7:
-        if (!i.isMem) this.emit(`r[${i.reg}] = r[${i.rm}] & 65535;`)
+        if (!i.isMem) this.emit(`${this.reg(i.reg)} = ${this.reg(i.rm)} & 65535;`)
         else {
           this.emit(`lin = ${this.address(i)}; e = tlb[lin >>> 12];`)
-          this.emit(`r[${i.reg}] = (e & c.readMask) !== 0 && (lin & 4095) !== 4095 ? ram[((e & -4096) | (lin & 4095)) >>> 0] | (ram[(((e & -4096) | (lin & 4095)) >>> 0) + 1] << 8) : rd16(c, ${i.seg}, lin);`)
+          this.emit(`${this.reg(i.reg)} = (e & rmask) !== 0 && (lin & 4095) !== 4095 ? ram[((e & -4096) | (lin & 4095)) >>> 0] | (ram[(((e & -4096) | (lin & 4095)) >>> 0) + 1] << 8) : rd16(c, ${i.seg}, lin);`)
         }
         return true
-      case 0x85: return this.test(i, `r[${i.reg}]`)
-      case 0xa9: this.flagsFrom(Producer.Logic, '', '', `r[0] & ${i.imm | 0}`); return true
+      case 0x85: return this.test(i, `${this.reg(i.reg)}`)
+      case 0xa9: this.flagsFrom(Producer.Logic, '', '', `${this.reg(0)} & ${i.imm | 0}`); return true
       case 0xf7: return i.reg === 0 && this.test(i, `${i.imm | 0}`)
       case 0x89:
-        if (!i.isMem) this.emit(`r[${i.rm}] = r[${i.reg}];`)
+        if (!i.isMem) this.emit(`${this.reg(i.rm)} = ${this.reg(i.reg)};`)
         else {
           this.emit(`lin = ${this.address(i)};`)
-          this.store(`r[${i.reg}]`, i.seg)
+          this.store(`${this.reg(i.reg)}`, i.seg)
           this.checkInvalidation(k, next)
         }
         return true
       case 0x8b:
-        if (!i.isMem) this.emit(`r[${i.reg}] = r[${i.rm}];`)
-        else this.load(`r[${i.reg}]`, i)
+        if (!i.isMem) this.emit(`${this.reg(i.reg)} = ${this.reg(i.rm)};`)
+        else this.load(`${this.reg(i.reg)}`, i)
         return true
       case 0xc7:
         if (i.reg !== 0) return false
-        if (!i.isMem) this.emit(`r[${i.rm}] = ${i.imm | 0};`)
+        if (!i.isMem) this.emit(`${this.reg(i.rm)} = ${i.imm | 0};`)
         else {
           this.emit(`lin = ${this.address(i)};`)
           this.store(`${i.imm | 0}`, i.seg)
@@ -430,7 +750,7 @@ class Generator {
         return true
       case 0x8d:
         if (!i.isMem) return false
-        this.emit(`r[${i.reg}] = ${this.address(i, false)};`)
+        this.emit(`${this.reg(i.reg)} = ${this.address(i, false)};`)
         return true
       case 0x90: return true
       case 0xc1: case 0xd1: return this.shift(i, op === 0xd1 ? 1 : i.imm & 31, k, next)
@@ -441,53 +761,52 @@ class Generator {
       case 0xe8:
         this.push(`${next}`)
         this.commit()
-        this.emit(`c.eip = ${(next + i.imm) >>> 0}; return ${k + 1};`)
+        this.emit(this.leave((next + i.imm) >>> 0))
+        this.transferred = true
         return true
       case 0xc3:
         this.needFlat |= 1 << Seg.SS
-        this.emit('lin = r[4]; e = tlb[lin >>> 12];')
-        if (this.aligned) this.emit(`v = (e & c.readMask) !== 0 && (lin & 3) === 0 ? ram32[((e & -4096) | (lin & 4095)) >>> 2] : rd32(c, ${Seg.SS}, lin);`)
+        this.emit(`lin = ${this.reg(4)}; e = tlb[lin >>> 12];`)
+        if (this.aligned) this.emit(`v = (e & rmask) !== 0 && (lin & 3) === 0 ? ram32[((e & -4096) | (lin & 4095)) >>> 2] : rd32(c, ${Seg.SS}, lin);`)
         else this.emit(`v = rd32(c, ${Seg.SS}, lin);`)
-        this.emit('r[4] = (lin + 4) | 0;')
+        this.emit(`${this.reg(4)} = (lin + 4) | 0;`)
         this.commit()
-        this.emit(`c.eip = v >>> 0; return ${k + 1};`)
+        this.emit(this.leave('v >>> 0'))
+        this.transferred = true
         return true
       case 0xeb: case 0xe9:
-        this.commit()
-        this.emit(`c.eip = ${(next + i.imm) >>> 0}; return ${k + 1};`)
+        this.jump(this.offsetOf(next + i.imm))
         return true
       case 0xe2:
-        this.emit('v = (r[1] - 1) | 0; r[1] = v;')
-        this.commit()
-        this.emit(`if (v !== 0) { c.eip = ${(next + i.imm) >>> 0}; return ${k + 1}; } c.eip = ${next}; return ${k + 1};`)
+        this.emit(`v = (${this.reg(1)} - 1) | 0; ${this.reg(1)} = v;`)
+        this.branch('v !== 0', next + i.imm, next)
         return true
     }
     if (op >= 0x40 && op <= 0x4f) {
       const n = op & 7
       const dec = op >= 0x48
-      this.emit(`t = (r[${n}] ${dec ? '-' : '+'} 1) | 0;`)
-      this.flagsFrom(dec ? Producer.Dec : Producer.Inc, `r[${n}]`, '', 't')
-      this.emit(`r[${n}] = t;`)
+      this.emit(`t = (${this.reg(n)} ${dec ? '-' : '+'} 1) | 0;`)
+      this.flagsFrom(dec ? Producer.Dec : Producer.Inc, `${this.reg(n)}`, '', 't')
+      this.emit(`${this.reg(n)} = t;`)
       return true
     }
     if (op >= 0x50 && op <= 0x57) {
-      this.push(`r[${op & 7}]`)
+      this.push(`${this.reg(op & 7)}`)
       this.checkInvalidation(k, next)
       return true
     }
     if (op >= 0x58 && op <= 0x5f) {
       this.needFlat |= 1 << Seg.SS
-      this.emit('lin = r[4]; e = tlb[lin >>> 12];')
-      if (this.aligned) this.emit(`v = (e & c.readMask) !== 0 && (lin & 3) === 0 ? ram32[((e & -4096) | (lin & 4095)) >>> 2] : rd32(c, ${Seg.SS}, lin);`)
+      this.emit(`lin = ${this.reg(4)}; e = tlb[lin >>> 12];`)
+      if (this.aligned) this.emit(`v = (e & rmask) !== 0 && (lin & 3) === 0 ? ram32[((e & -4096) | (lin & 4095)) >>> 2] : rd32(c, ${Seg.SS}, lin);`)
       else this.emit(`v = rd32(c, ${Seg.SS}, lin);`)
-      this.emit(`r[4] = (lin + 4) | 0; r[${op & 7}] = v;`)
+      this.emit(`${this.reg(4)} = (lin + 4) | 0; ${this.reg(op & 7)} = v;`)
       return true
     }
     if ((op >= 0x70 && op <= 0x7f) || (op >= 0x180 && op <= 0x18f)) {
       const cond = conditionCode(this.known, op & 0xf)
       this.emit(`v = ${cond} ? 1 : 0;`)
-      this.commit()
-      this.emit(`c.eip = v !== 0 ? ${(next + i.imm) >>> 0} : ${next}; return ${k + 1};`)
+      this.branch('v !== 0', next + i.imm, next)
       return true
     }
     return false
@@ -499,24 +818,24 @@ class Generator {
       aluOp === 0 ? `(${a} + ${b}) | 0` : aluOp === 1 ? `${a} | ${b}` : aluOp === 4 ? `${a} & ${b}` : aluOp === 6 ? `${a} ^ ${b}` : `(${a} - ${b}) | 0`
     const writes = aluOp !== 7
     if (form === 'acc') {
-      this.emit(`x = r[0]; y = ${src}; t = ${expr('x', 'y')};`)
-      if (writes) this.emit('r[0] = t;')
+      this.emit(`x = ${this.reg(0)}; y = ${src}; t = ${expr('x', 'y')};`)
+      if (writes) this.emit(`${this.reg(0)} = t;`)
       this.flagsFrom(producer, 'x', 'y', 't')
       return true
     }
     if (form === 'reg') {
       if (i.isMem) this.load('y', i)
-      else this.emit(`y = r[${i.rm}];`)
-      this.emit(`x = r[${i.reg}]; t = ${expr('x', 'y')};`)
-      if (writes) this.emit(`r[${i.reg}] = t;`)
+      else this.emit(`y = ${this.reg(i.rm)};`)
+      this.emit(`x = ${this.reg(i.reg)}; t = ${expr('x', 'y')};`)
+      if (writes) this.emit(`${this.reg(i.reg)} = t;`)
       this.flagsFrom(producer, 'x', 'y', 't')
       return true
     }
     // r/m destination
     this.emit(`y = ${src};`)
     if (!i.isMem) {
-      this.emit(`x = r[${i.rm}]; t = ${expr('x', 'y')};`)
-      if (writes) this.emit(`r[${i.rm}] = t;`)
+      this.emit(`x = ${this.reg(i.rm)}; t = ${expr('x', 'y')};`)
+      if (writes) this.emit(`${this.reg(i.rm)} = t;`)
       this.flagsFrom(producer, 'x', 'y', 't')
       return true
     }
@@ -536,12 +855,12 @@ class Generator {
   }
 
   private storeByte(value: string, seg: number): void {
-    this.emit(`e = tlb[lin >>> 12]; if ((e & c.writeMask) !== 0) ram[((e & -4096) | (lin & 4095)) >>> 0] = ${value}; else wr8(c, ${seg}, lin, ${value});`)
+    this.emit(`e = tlb[lin >>> 12]; if ((e & wmask) !== 0) ram[((e & -4096) | (lin & 4095)) >>> 0] = ${value}; else { wr8(c, ${seg}, lin, ${value}); sw = 1; }`)
   }
 
   private test(i: Instr, src: string): boolean {
     if (i.isMem) this.load('x', i)
-    else this.emit(`x = r[${i.rm}];`)
+    else this.emit(`x = ${this.reg(i.rm)};`)
     this.flagsFrom(Producer.Logic, '', '', `x & ${src}`)
     return true
   }
@@ -551,19 +870,20 @@ class Generator {
     const op = i.reg
     if (op === 2 || op === 3) return false // RCL/RCR: handler
     if (i.isMem) this.load('x', i)
-    else this.emit(`x = r[${i.rm}];`)
+    else this.emit(`x = ${this.reg(i.rm)};`)
     if (count === 0) return true
     const write = (): void => {
       if (i.isMem) {
         this.store('t', i.seg)
       } else {
-        this.emit(`r[${i.rm}] = t;`)
+        this.emit(`${this.reg(i.rm)} = t;`)
       }
     }
     if (op === 0 || op === 1) {
       // Rotates change only CF and OF: the other four come from the flags before.
       this.emit(op === 0 ? `t = (x << ${count}) | (x >>> ${32 - count});` : `t = (x >>> ${count}) | (x << ${32 - count});`)
       write()
+      if (this.flagsDead()) return true
       if (op === 0) this.emit(`v = t & 1; fe = ((${allFlagsCode(this.known)}) & ${ALL & ~0x801}) | v | ((((t >>> 31) ^ v) & 1) << 11);`)
       else this.emit(`v = t >>> 31; fe = ((${allFlagsCode(this.known)}) & ${ALL & ~0x801}) | v | (((v ^ (t >>> 30)) & 1) << 11);`)
       this.pending = Producer.Eager
@@ -572,6 +892,10 @@ class Generator {
       return true
     }
     if (op === 4 || op === 6) {
+      if (!i.isMem && this.flagsDead()) {
+        this.emit(`${this.reg(i.rm)} = x << ${count};`)
+        return true
+      }
       this.emit(`t = x << ${count}; v = (x >>> ${32 - count}) & 1;`)
       write()
       this.emit('fe = v | (((t >>> 31) ^ v) << 11);')
@@ -591,23 +915,28 @@ class Generator {
     return true
   }
 
-  finish(length: number, next: number): void {
-    this.commit()
-    this.emit(`c.eip = ${next}; return ${length};`)
-  }
-
-  source(length: number): string {
+  source(): string {
+    const writeBack = this.writeBackCode()
+    const reload = this.reloadCode()
+    let locals = ''
+    for (let n = 0; n < 8; n++) if (this.used & (1 << n)) locals += `, r${n} = r[${n}]`
+    const body = this.lines.map((l) => '        ' + l.replaceAll('RELOAD', reload).replaceAll('WRITE_BACK ', writeBack))
     return [
-      'return function block(c) {',
-      '  let fa = 0, fb = 0, fr = 0, fe = 0, fcf = false, x = 0, y = 0, t = 0, v = 0, lin = 0, e = 0, pc = 0;',
+      'return function block(c, max, lbl) {',
+      `  let fa = 0, fb = 0, fr = 0, fe = 0, fcf = false, x = 0, y = 0, t = 0, v = 0, lin = 0, e = 0, fk = 0, sw = 0, pc = 0, n = 0, ek = 0, ex = 0, rmask = c.readMask, wmask = c.writeMask${locals};`,
       '  try {',
-      ...this.lines.map((l) => '    ' + l),
+      '    run: if (lbl >= 0) for (;;) {',
+      '      switch (lbl) {',
+      ...body,
+      '      }',
+      '    } else ex = c.eip;',
+      `    commit(c, ek, fa, fb, fr, fe, fcf); ${writeBack}c.eip = ex; return n;`,
       '  } catch (error) {',
-      `    switch (pc) { ${this.catchCases.join(' ')} }`,
-      '    c.startEip = EIPS[pc]; c.eip = EIPS[pc]; c.startEsp = r[4]; c.instrLength = LENS[pc]; c.blockRetired = pc;',
+      `    switch (pc) { ${this.catchCases.map((cc) => cc.replaceAll('WRITE_BACK ', writeBack)).join(' ')} }`,
+      '    c.startEip = EIPS[pc]; c.eip = EIPS[pc]; c.instrLength = LENS[pc]; c.blockRetired = n + pc - RS[pc];',
       '    throw error;',
       '  }',
-      `  // ${length} instructions`,
+      `  // ${this.code.list.length} instructions`,
       '}',
     ].join('\n')
   }

@@ -276,7 +276,7 @@ export class Cpu extends CpuCore implements Processor {
             // A latched MMIO/port result belongs to one instruction: re-execute that one alone.
             if (block && block.length <= limit - count && (this.flatMask & block.needFlat) === block.needFlat &&
               this.latchCount === 0 && !this.ioLatched) {
-              const n = block.run(this)
+              const n = block.run(this, limit - count, block.label)
               this.instructionCount += n
               count += n
               if (this.latchCount !== 0 || this.ioLatched) {

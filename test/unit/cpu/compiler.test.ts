@@ -103,6 +103,37 @@ describe('compiled blocks behave like the interpreter', () => {
     }
   })
 
+  it('at every stop of a run cut into small budgets (the state a host sees between runs)', () => {
+    // Compiled code loops inside one function and leaves it when the budget ends:
+    // wherever that is, registers, flags, EIP and the count must be the interpreter's.
+    const rand = prng(77)
+    for (let n = 0; n < 60; n++) {
+      const code = program(rand)
+      const seed = FREE.map(() => rand())
+      const slices = Array.from({length: 400}, () => 1 + (rand() % 40))
+      const machines = [true, false].map((compile) => {
+        const m = flatMachine(code, {exceptionBitmap: 0xffffffff})
+        m.cpu.codeCache.compile = compile
+        m.cpu.codeCache.compileThreshold = 1
+        FREE.forEach((r, k) => m.cpu.setReg(r, seed[k]!))
+        for (let k = 0; k < 0x100; k++) m.mem.ram[0x20000 + k] = (k * 37 + seed[0]!) & 0xff
+        return m
+      })
+      const state = (m: (typeof machines)[number]) => ({
+        regs: [0, 1, 2, 3, 4, 5, 6, 7].map((r) => m.cpu.getReg(r)),
+        eflags: m.cpu.getEflags(),
+        eip: m.cpu.eip,
+        count: m.cpu.instructionCount,
+      })
+      for (const budget of slices) {
+        const reasons = machines.map((m) => m.cpu.run(budget).reason)
+        expect(reasons[0]).toBe(reasons[1])
+        expect(state(machines[0]!)).toEqual(state(machines[1]!))
+        if (reasons[0] !== ExitReason.BudgetExhausted) break
+      }
+    }
+  })
+
   it('when an instruction in the middle of a block exits (MMIO) or faults (#DE)', () => {
     // Loop that walks mov eax, [esi + ecx*4] from RAM into the MMIO hole above it.
     const code = [...movImm(Reg.ESI, 0x3ffff0), ...movImm(Reg.ECX, 0), 0x01, 0xc3, 0x8b, 0x04, 0x8e, 0x41, 0xeb, 0x100 - 8]
