@@ -6,7 +6,9 @@
  * version generates other, equally valid code). tinyos-hv (two flavours of
  * one source tree, guests/tinyos-hv plus the files it shares with
  * guests/tinyos) is checked the same way against tinyos-hv.toolchain and
- * tinyos-hv-win.toolchain. The example programs need only nasm.
+ * tinyos-hv-win.toolchain. floatdemo likewise against floatdemo.toolchain,
+ * and its disassembly must show the x87 and i686 instructions its flags are
+ * there for. The example programs need only nasm.
  */
 import {afterAll, describe, expect, it} from 'vitest'
 import {spawnSync} from 'node:child_process'
@@ -132,6 +134,41 @@ describe.skipIf(!haveTinyosTools)(
       for (const name of images) {
         expect(readFileSync(path.join(again, `${name}.bin`)).equals(readFileSync(path.join(out, `${name}.bin`)))).toBe(true)
       }
+    })
+  },
+)
+
+describe.skipIf(!haveTinyosTools)(
+  `floatdemo rebuild${haveTinyosTools ? '' : ' (skipped: needs make, gcc -m32, nasm, ld and objcopy)'}`,
+  () => {
+    const out = path.join(tmp, 'floatdemo')
+
+    it('builds from guests/floatdemo into a temporary directory', () => {
+      make('floatdemo', out)
+      expect(readFileSync(path.join(out, 'floatdemo.bin')).length).toBeGreaterThan(4096)
+    })
+
+    it('reproduces the shipped floatdemo.bin byte for byte', (ctx) => {
+      const local = readFileSync(path.join(out, 'floatdemo.toolchain'), 'utf8')
+      const recorded = readFileSync(path.join(imagesDir, 'floatdemo.toolchain'), 'utf8')
+      if (local !== recorded) {
+        ctx.skip(`the local toolchain differs from the one recorded in guests/images/floatdemo.toolchain:\n${local}`)
+      }
+      sameBytes('floatdemo.bin', out)
+    })
+
+    it('is compiled to FCOMI/FUCOMI, FCMOVcc, CMOVcc and FSQRT (-march=i686, -fno-math-errno)', (ctx) => {
+      if (!works('objdump', ['--version'])) ctx.skip('objdump is not installed')
+      const r = spawnSync('objdump', ['-d', path.join(out, 'build', 'floatdemo', 'floatdemo.elf')], {encoding: 'utf8', maxBuffer: 64 << 20})
+      expect(r.status, r.stderr).toBe(0)
+      const mnemonics = new Set(r.stdout.split('\n').map((l) => l.split('\t')[2]?.split(' ')[0]).filter(Boolean))
+      for (const wanted of ['fcomi', 'fcomip', 'fucomi', 'fucomip', 'fsqrt', 'frndint', 'fprem', 'fistpll']) {
+        expect(mnemonics.has(wanted), wanted).toBe(true)
+      }
+      expect([...mnemonics].some((m) => m.startsWith('fcmov')), 'an FCMOVcc').toBe(true)
+      expect([...mnemonics].some((m) => m.startsWith('cmov')), 'a CMOVcc').toBe(true)
+      // Nothing is left for a library that is not there.
+      expect(r.stdout).not.toMatch(/call\s+\S+\s+<(sqrt|fmod|__\w+di\d|__fix\w+)>/)
     })
   },
 )
