@@ -281,7 +281,9 @@ const exactResult = (value: bigint, flags = 0): RefResult => ({value, flags, c1:
 /**
  * Table 4-7, x87 column: the NaN delivered when operands are NaNs. An SNaN is
  * quieted by setting the top fraction bit; a QNaN beats an SNaN; of two NaNs
- * of the same kind the one with the larger significand wins. Model choice:
+ * of the same kind the one with the larger significand wins (as the quiet bit
+ * is the top fraction bit, this is the same as comparing raw significands; the
+ * rule is written out as the SDM states it). Model choice:
  * with equal significands (only the signs differ) the SDM names neither; the
  * model returns the first operand.
  */
