@@ -22,10 +22,7 @@ describe('floatdemo: a gcc -O2 C program using the x87', () => {
     expect(expected).not.toContain('FAILED')
   })
 
-  // Expected to fail until hv's processor has an x87: today the program's
-  // first FNINIT (DB E3) raises #UD, which it reports on COM1 and turns into
-  // exit status 106. Remove `.fails` when the FPU lands.
-  it.fails('prints on hv what it prints on QEMU, and exits with status 0', async () => {
+  it('prints on hv what it prints on QEMU, and exits with status 0', async () => {
     await ok('new-vm', 'f', '--boot-kernel', FLOATDEMO_IMAGE, '-MemoryStartupBytes', '32MB')
     const started = await run('start-vm', 'f', '--wait', '--timeout', '180')
     const output = (await run('get-vmconsole', 'f', '--raw')).stdout
