@@ -2,6 +2,7 @@ import type {InterruptController} from '../cpu/api.js'
 import type {Device, VirtualClock} from './device.js'
 import {A20Gate} from './emulated/a20-gate.js'
 import {CmosRtc} from './emulated/cmos-rtc.js'
+import {COPROCESSOR_ERROR_IRQ, CoprocessorError} from './emulated/coprocessor-error.js'
 import {DebugExit} from './emulated/debug-exit.js'
 import {I8042} from './emulated/i8042.js'
 import {IoApic, type IoApicDelivery} from './emulated/io-apic.js'
@@ -50,8 +51,10 @@ export interface PlatformOptions {
   a20Enabled?: boolean
   /** The PIC pair's INT output rose: a halted processor has work. */
   onInterruptRequest?: () => void
-  /** Reported in the CMOS equipment byte. */
+  /** Reported in the CMOS equipment byte (default true: the processor has its x87). */
   mathCoprocessor?: boolean
+  /** Generation 1: drive the processor's IGNNE# input (port 0xF0 after an x87 error). */
+  onIgnneChange?: (asserted: boolean) => void
   /** Generation 2: the I/O APIC sends an interrupt to the local APICs. */
   onApicInterrupt?: (delivery: IoApicDelivery) => void
 }
@@ -73,6 +76,7 @@ interface LegacyDevices {
   i8042: I8042
   port92: SystemControlPortA
   a20: A20Gate
+  coprocessorError: CoprocessorError
 }
 
 /**
@@ -90,6 +94,11 @@ export class Platform {
     /** Generation 2's I/O APIC; null on Generation 1. */
     readonly ioApic: IoApic | null = null,
   ) {}
+
+  /** The processor's FERR# output changed (Generation 1 routes it to IRQ 13; Generation 2 has no such wiring). */
+  fpuErrorChanged(asserted: boolean): void {
+    this.legacy?.coprocessorError.ferrChanged(asserted)
+  }
 
   /** The local APICs' EOI of a level-triggered vector, broadcast to the I/O APIC. */
   endOfInterrupt(vector: number): void {
@@ -193,12 +202,16 @@ export function createGen1Platform(options: PlatformOptions): Platform {
       onA20Change: (enabled) => a20.set('port92', enabled),
     }),
     a20,
+    coprocessorError: new CoprocessorError({
+      irq: irqLines.line(COPROCESSOR_ERROR_IRQ),
+      setIgnne: (asserted) => options.onIgnneChange?.(asserted),
+    }),
   }
-  legacy.rtc.setStandardContents({memoryBytes: options.memoryBytes, mathCoprocessor: options.mathCoprocessor})
+  legacy.rtc.setStandardContents({memoryBytes: options.memoryBytes, mathCoprocessor: options.mathCoprocessor ?? true})
   const common = createCommonDevices(options, irqLines)
   const motherboard = new Motherboard({
     // The PIC first: see MotherboardOptions.devices.
-    devices: [pic, legacy.pit, legacy.rtc, legacy.i8042, legacy.port92, ...commonDeviceList(common)],
+    devices: [pic, legacy.pit, legacy.rtc, legacy.i8042, legacy.port92, legacy.coprocessorError, ...commonDeviceList(common)],
     irqLines,
     interruptController: pic,
   })

@@ -13,6 +13,8 @@ export interface MachinePlatform {
   writeMmio(gpa: number, size: number, value: number): void
   /** The legacy INTR source (the PIC pair), attached to the local APIC's LINT0; null on Generation 2. */
   readonly interruptController: InterruptController | null
+  /** The processor's FERR# output changed. */
+  fpuErrorChanged?(asserted: boolean): void
   /** A local APIC ended a level-triggered vector: the I/O APIC (Generation 2) clears its remote IRR. */
   endOfInterrupt?(vector: number): void
   /** Bytes arriving on COM1's or COM2's line (the console, a socket client). */
@@ -37,6 +39,8 @@ export interface PlatformEvents {
   interruptRaised(): void
   /** The A20 gate (i8042 output port, port 0x92) changed. */
   a20Change(enabled: boolean): void
+  /** The chipset drives the processor's IGNNE# (x87 errors with CR0.NE = 0). */
+  ignneChange?(asserted: boolean): void
   /** Generation 2's I/O APIC sends an interrupt to the local APICs. */
   apicInterrupt?(delivery: IoApicDelivery): void
 }

@@ -26,6 +26,7 @@ export function createMachinePlatform(
     onExit: (status) => events.debugExit(status),
     onResetRequest: () => events.resetRequest(),
     onA20Change: (enabled) => events.a20Change(enabled),
+    onIgnneChange: (asserted) => events.ignneChange?.(asserted),
     a20Enabled: options.a20Enabled,
     onInterruptRequest: () => events.interruptRaised(),
     onApicInterrupt: (delivery) => events.apicInterrupt?.(delivery),

@@ -143,6 +143,7 @@ export class VmWorker {
       },
       interruptRaised: () => this.kick(),
       a20Change: (enabled) => this.vp.cpu.setA20(enabled),
+      ignneChange: (asserted) => this.vp.cpu.setIgnne(asserted),
       // Generation 2's I/O APIC reaches the local APICs through the hypervisor, as HvAssertVirtualInterrupt.
       apicInterrupt: ({vector, level, destination, logical}) =>
         void vid.winhv.assertVirtualInterrupt(this.vid.id, vector, {level, destination, logical}),
@@ -151,6 +152,8 @@ export class VmWorker {
     this.platform = createMachinePlatform(vm, this.clock, events, {a20Enabled: this.bootImage.kind === 'multiboot'})
     // The VP's interrupt controller is its local APIC; the PIC (Generation 1) is its ExtINT source.
     this.vp.setExternalInterruptSource(this.platform.interruptController)
+    // The x87's FERR# reaches IRQ 13 through the chipset (Generation 1).
+    this.vp.cpu.setFpuErrorSink((asserted) => this.platform.fpuErrorChanged?.(asserted))
     this.vid.partition.onInterruptPending(() => this.kick())
     this.vid.partition.onEndOfInterrupt((vector) => this.platform.endOfInterrupt?.(vector))
     this.vmbus = new VmbusStack({
