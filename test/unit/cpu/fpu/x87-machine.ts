@@ -5,7 +5,8 @@
  */
 import type {Cpu} from '../../../../src/core/cpu/index.js'
 import {fromWords, type Ext80, toHex} from '../../../../src/core/cpu/fpu/ext80.js'
-import {ExitReason, flatMachine, IDT, putGate, KERNEL_CS, type VmExit} from '../machine.js'
+import type {VmExit} from '../../../../src/core/cpu/api.js'
+import {ExitReason, flatMachine, IDT, putGate, KERNEL_CS} from '../machine.js'
 
 export const DATA = 0x20000
 /** A #MF/#NM/#UD handler at HANDLER records the vector through its gate and halts. */
