@@ -54,7 +54,7 @@ describe('random code never throws', () => {
       if (n % 5 === 0) enterRing3(m.cpu)
       expect(() => runRandom(m.cpu, m.mem.ram, 0x10000, rand)).not.toThrow()
     }
-  })
+  }, 180_000)
 
   it('in real mode', () => {
     const rand = prng(777)

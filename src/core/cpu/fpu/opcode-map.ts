@@ -7,10 +7,10 @@
  * The undocumented aliases that Intel processors execute (FSTP1, FCOM2,
  * FCOMP3, FXCH4, FCOMP5, FXCH7, FSTP8, FSTP9, FFREEP) are included; FISTTP
  * (SSE3) is not, as CPUID does not advertise it, and raises #UD like every
- * other unused encoding.
+ * other unused encoding (or #NM, as every ESC does, under CR0.EM or TS).
  */
 import type {Handler, Instr} from '../decoder/instr.js'
-import {undefinedOpcode} from '../execute/system.js'
+import {fpuEscape} from '../execute/system.js'
 import {arithmeticMemory, arithmeticRegister} from './execute/arith.js'
 import {compareMemory, compareRegister, compareToEflags, test} from './execute/compare.js'
 import {
@@ -32,7 +32,8 @@ export interface X87Form {
   exec: Handler
 }
 
-const BAD: X87Form = {mnemonic: '(bad)', exec: undefinedOpcode}
+/** An unused encoding: #NM under CR0.EM/TS like every ESC (the OS's emulator decides), else #UD. */
+const BAD: X87Form = {mnemonic: '(bad)', exec: fpuEscape}
 const form = (mnemonic: string, exec: Handler): X87Form => ({mnemonic, exec})
 
 const ARITH = ['FADD', 'FMUL', 'FCOM', 'FCOMP', 'FSUB', 'FSUBR', 'FDIV', 'FDIVR']
