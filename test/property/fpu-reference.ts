@@ -89,7 +89,9 @@ function registerFormat(pc: number): Format {
   if (pc === PC_SINGLE) return {...EXTENDED, p: 24}
   if (pc === PC_DOUBLE) return {...EXTENDED, p: 53}
   if (pc === PC_EXTENDED) return EXTENDED
-  // Model choice: PC=01 is reserved (Table 8-2); the SDM gives it no meaning, so the model refuses to guess.
+  // Model choice: PC=01 is reserved (Table 8-2); the SDM gives it no meaning, so the model refuses to guess and the
+  // arbitraries never generate it. (The implementation, like the QEMU oracle, rounds to 64 bits under it;
+  // fpu-arith.test.ts checks that on the implementation alone.)
   throw new Error('precision control 01 is reserved')
 }
 
@@ -285,7 +287,9 @@ const exactResult = (value: bigint, flags = 0): RefResult => ({value, flags, c1:
  * is the top fraction bit, this is the same as comparing raw significands; the
  * rule is written out as the SDM states it). Model choice:
  * with equal significands (only the signs differ) the SDM names neither; the
- * model returns the first operand.
+ * model returns the positive one, as the QEMU oracle does (checked there with
+ * +QNaN/-QNaN and +SNaN/-SNaN in both operand orders) and as the
+ * implementation chose.
  */
 function chooseNaN(a: Operand, b: Operand | null): {sign: number; fraction: bigint; signaling: boolean} {
   const nans = [a, b].filter((o): o is Extract<Operand, {cls: 'nan'}> => o !== null && o.cls === 'nan')
@@ -294,7 +298,7 @@ function chooseNaN(a: Operand, b: Operand | null): {sign: number; fraction: bigi
   const other = nans[1]
   if (other) {
     if (pick.quiet !== other.quiet) pick = pick.quiet ? pick : other
-    else if (other.fraction > pick.fraction) pick = other
+    else if (other.fraction > pick.fraction || (other.fraction === pick.fraction && other.sign < pick.sign)) pick = other
   }
   const quietBit = 1n << BigInt(EXTENDED.fracBits - 1)
   return {sign: pick.sign, fraction: pick.fraction | quietBit, signaling}
@@ -333,9 +337,11 @@ const invalid = (c: Control): RefResult => stopOrDeliver(c, IE, REAL_INDEFINITE)
  * on underflow), OE/UE set and PE too when that rounding was inexact (17.17.6.2
  * of vol. 3 notes the 32-bit FPUs flag PE here); underflow is then reported on
  * tininess alone, exact or not. A memory destination (FST) receives nothing.
- * Model choice: for an unmasked overflow/underflow on a memory destination the
- * model reports OE/UE only, no PE and C1 clear, since nothing is rounded into
- * the destination (8.5.4/8.5.5 speak only of the OE/UE flag there).
+ * For an unmasked overflow/underflow on a memory destination the model
+ * reports OE/UE only, no PE and C1 clear, since nothing is rounded into the
+ * destination: 8.5.4/8.5.5 speak only of the OE/UE flag there, and AMD's x87
+ * exception table (AMD64 APM vol. 1, Table 6-21) says outright that PE is not
+ * set.
  */
 function deliver(c: Control, x: Exact, f: Format, toMemory: boolean): RefResult {
   const unbounded = roundToPrecision(x, f.p, null, c.rc)

@@ -28,7 +28,9 @@ export function invalid(env: ArithEnv): Ext80 | null {
 /**
  * NaN operands (SDM Vol. 1 Table 4-7): an SNaN raises IE and is quieted; of an
  * SNaN and a QNaN the QNaN wins, of two of a kind the one with the larger
- * significand (the positive one when equal).
+ * significand. When the significands are equal (only the signs differ) the SDM
+ * names neither; the positive one is taken, as the QEMU oracle does in either
+ * operand order (the reference model in test/property makes the same choice).
  */
 export function propagateNaN(env: ArithEnv, a: Ext80, b: Ext80 | null): Ext80 | null {
   const ka = kindOf(a)

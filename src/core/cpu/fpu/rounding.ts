@@ -74,7 +74,12 @@ export const EXTENDED_24: Format = {precision: 24, emin: EMIN, emax: EMAX}
 export const DOUBLE: Format = {precision: 53, emin: -1022, emax: 1023}
 export const SINGLE: Format = {precision: 24, emin: -126, emax: 127}
 
-/** The register format for precision control (control word bits 8-9; the reserved 01 acts as 64 bits). */
+/**
+ * The register format for precision control (control word bits 8-9). The
+ * reserved setting 01 has no documented meaning (SDM Vol. 1 Table 8-2); it
+ * acts as 64 bits here, as on the QEMU oracle. The reference model in
+ * test/property leaves 01 undefined and its properties never generate it.
+ */
 export function precisionFormat(controlWord: number): Format {
   const pc = (controlWord >> 8) & 3
   return pc === 0 ? EXTENDED_24 : pc === 2 ? EXTENDED_53 : EXTENDED
@@ -145,7 +150,8 @@ export function roundExact(env: ArithEnv, sign: number, mag: bigint, lsb: number
         env.flags |= UE
         if (!registerDestination) return false
         const r = roundAt(env, sign, mag, lsb + BIAS_ADJUST, normalAt + BIAS_ADJUST)
-        finishNormal(env, r, p)
+        renormalize(p)
+        reportRounding(env, r)
         return true
       }
       const r = roundAt(env, sign, mag, lsb, format.emin - (p - 1))
@@ -156,13 +162,17 @@ export function roundExact(env: ArithEnv, sign: number, mag: bigint, lsb: number
     }
   }
   const r = roundAt(env, sign, mag, lsb, normalAt)
-  finishNormal(env, r, p)
+  renormalize(p)
   const top = rounded.lsb + p - 1
   if (top > format.emax) {
     env.flags |= OE
     if (!env.masked(OE)) {
+      // A memory destination receives nothing, so nothing was rounded into it: OE alone, no PE, C1 clear. SDM
+      // Vol. 1 §4.9.1.6 and §8.5.6 set PE with an unmasked OE/UE only for a register destination and treat memory
+      // apart (§8.5.4 names only OE there); AMD's x87 exception table says in so many words that PE is not set.
       if (!registerDestination) return false
       rounded.lsb -= BIAS_ADJUST
+      reportRounding(env, r)
       return true
     }
     env.flags |= PE
@@ -175,16 +185,22 @@ export function roundExact(env: ArithEnv, sign: number, mag: bigint, lsb: number
       rounded.lsb = format.emax - (p - 1)
       env.c1 = false
     }
+    return true
   }
+  reportRounding(env, r)
   return true
 }
 
-/** After rounding a normal result: renormalize a carry out of the top bit, report inexactness. */
-function finishNormal(env: ArithEnv, r: number, p: number): void {
+/** After rounding a normal result: a carry out of the top bit leaves p + 1 bits; shift it back to p. */
+function renormalize(p: number): void {
   if (rounded.sig >> BigInt(p) !== 0n) {
     rounded.sig >>= 1n
     rounded.lsb += 1
   }
+}
+
+/** A result rounded into its destination: PE when inexact, C1 when rounded up in magnitude. */
+function reportRounding(env: ArithEnv, r: number): void {
   if ((r & INEXACT) !== 0) env.flags |= PE
   env.c1 = (r & INCREMENTED) !== 0
 }
