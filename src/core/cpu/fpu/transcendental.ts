@@ -11,6 +11,7 @@
  * itself is exact; only the 66-bit π departs from the true function, as it
  * does on Intel processors.
  */
+import {isqrt} from './arithmetic.js'
 import {bitLength, type Ext80, unbiasedLsbExponent} from './ext80.js'
 
 /** Fraction bits of precision kept beyond what the result's magnitude needs. */
@@ -40,14 +41,7 @@ export function leadingExponent(v: Ext80): number {
 }
 
 function sqrtFixed(a: bigint, f: number): bigint {
-  const n = a << BigInt(f)
-  if (n < 2n) return n
-  let x = 1n << BigInt((bitLength(n) >> 1) + 1)
-  for (;;) {
-    const y = (x + n / x) >> 1n
-    if (y >= x) return x
-    x = y
-  }
+  return isqrt(a << BigInt(f))
 }
 
 const piCache = new Map<number, bigint>()
