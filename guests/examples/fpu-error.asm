@@ -286,9 +286,9 @@ msg_mf_at:      db "#MF at the next waiting instruction, offset ", 0
 msg_tags:       db ", tag word ", 0
 msg_unexpected: db "unexpected interrupt", 13, 10, 0
 msg_done:       db "done", 13, 10, 0
+align 16
 image_end:
 
-align 16
 section .bss
 bss_start:
 irq13_count:    resd 1

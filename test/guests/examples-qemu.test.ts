@@ -2,6 +2,7 @@
  * The small Multiboot test programs in guests/images, booted by QEMU.
  */
 import {afterEach, describe, expect, it} from 'vitest'
+import {readFileSync} from 'node:fs'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {haveQemu, lf, QemuGuest} from './qemu.js'
@@ -21,6 +22,12 @@ describe.skipIf(!qemu)(`example programs in QEMU${qemu ? '' : ' (skipped: qemu-s
     expect(await guest.exit()).toBe((42 << 1) | 1)
     expect(guest.console).toBe('hello from a multiboot kernel\r\n')
   })
+
+  it('fpu-series prints guests/examples/fpu-series.expected', async () => {
+    guest = QemuGuest.boot(path.join(imagesDir, 'fpu-series.bin'))
+    expect(await guest.exit()).toBe(1)
+    expect(guest.console).toBe(readFileSync(path.resolve(imagesDir, '../examples/fpu-series.expected'), 'latin1'))
+  }, 60_000)
 
   it('counter prints consecutive counter lines, the same on every run', async () => {
     const run = async (): Promise<string> => {

@@ -41,7 +41,7 @@ function findHeader(image: Buffer): Header | null {
   return null
 }
 
-describe.each(['tinyos', 'tinyos-hv', 'tinyos-hv-win', 'floatdemo', 'exit42', 'counter', 'fpu-error'])('guests/images/%s.bin', (name) => {
+describe.each(['tinyos', 'tinyos-hv', 'tinyos-hv-win', 'floatdemo', 'exit42', 'counter', 'fpu-error', 'fpu-series'])('guests/images/%s.bin', (name) => {
   const image = readFileSync(path.join(imagesDir, `${name}.bin`))
   const h = findHeader(image)
 

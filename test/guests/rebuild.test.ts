@@ -58,12 +58,13 @@ function sameBytes(name: string, out: string): void {
 describe.skipIf(!haveMake || !haveNasm)(
   `example programs rebuild${haveMake && haveNasm ? '' : ' (skipped: needs make and nasm)'}`,
   () => {
-    it('exit42.bin, counter.bin and fpu-error.bin reassemble byte for byte from guests/examples', () => {
+    it('exit42.bin, counter.bin, fpu-error.bin and fpu-series.bin reassemble byte for byte from guests/examples', () => {
       const out = path.join(tmp, 'examples')
       make('examples', out)
       sameBytes('exit42.bin', out)
       sameBytes('counter.bin', out)
       sameBytes('fpu-error.bin', out)
+      sameBytes('fpu-series.bin', out)
     })
   },
 )
