@@ -192,9 +192,11 @@ export function fastAdd(env: ArithEnv, a: Ext80, b: Ext80, subtract: boolean, fo
   const sign = aLarger ? a.sign : bSign
   const largeExp = aLarger ? a.exp : b.exp
   const d = aLarger ? a.exp - b.exp : b.exp - a.exp
-  SUM.fill(0)
-  ADDEND.fill(0)
-  placeDigits(large, SUM, 80)
+  // Bit 80 is a digit boundary: the larger operand is copied digit for digit.
+  for (let i = 0; i < 10; i++) {
+    SUM[i] = i >= 5 && i <= 8 ? large[i - 5]! : 0
+    ADDEND[i] = 0
+  }
   if (d <= 80) placeDigits(small, ADDEND, 80 - d)
   else ADDEND[0] = 1
   if (a.sign === bSign) {
@@ -304,8 +306,8 @@ const QUOTIENT = new Float64Array(8)
 export function fastDivide(env: ArithEnv, a: Ext80, b: Ext80, format: Format): Ext80 | undefined {
   if (!hasNormalExponent(a) || !hasNormalExponent(b) || !isRegisterFormat(format)) return undefined
   if (!loadDigits(a.sig, X) || !loadDigits(b.sig, Y)) return undefined
-  DIVIDEND.fill(0)
-  placeDigits(X, DIVIDEND, 80)
+  // sigA × 2^80: the digits of sigA moved five places up.
+  for (let i = 0; i < 10; i++) DIVIDEND[i] = i >= 5 && i <= 8 ? X[i - 5]! : 0
   divideDigits(DIVIDEND, 9, Y, 4, QUOTIENT)
   const inexact = DIVIDEND[0] !== 0 || DIVIDEND[1] !== 0 || DIVIDEND[2] !== 0 || DIVIDEND[3] !== 0
   const lsb = (a.exp - EXP_BIAS) - (b.exp - EXP_BIAS) - 80
