@@ -60,9 +60,14 @@ export function writeM32(cpu: CpuCore, i: Instr, v: number): void {
 }
 
 export function writeM64(cpu: CpuCore, i: Instr, v: bigint): void {
+  writeM64Words(cpu, i, Number(v & 0xffffffffn) | 0, Number((v >> 32n) & 0xffffffffn) | 0)
+}
+
+/** A 64-bit operand from its low and high dwords. */
+export function writeM64Words(cpu: CpuCore, i: Instr, lo: number, hi: number): void {
   const linear = operandLinear(cpu, i, 8, true)
-  write32(cpu, linear, Number(v & 0xffffffffn) | 0)
-  write32(cpu, (linear + 4) | 0, Number((v >> 32n) & 0xffffffffn) | 0)
+  write32(cpu, linear, lo)
+  write32(cpu, (linear + 4) | 0, hi)
 }
 
 export function writeM80(cpu: CpuCore, i: Instr, v: Ext80): void {

@@ -10,6 +10,8 @@ import type {CpuCore} from '../../state.js'
 import {add, divide, multiply} from '../arithmetic.js'
 import {fromDouble, fromSingle} from '../conversions.js'
 import {fromInteger} from '../arithmetic.js'
+import {fastAdd, fastDivide, fastMultiply} from '../fast-arithmetic.js'
+import {fastFromDouble} from '../fast-conversions.js'
 import type {Ext80} from '../ext80.js'
 import {beginNumeric, finish, stackFault} from '../instruction-context.js'
 import {readM16, readM32, readM64} from '../operand-memory.js'
@@ -21,15 +23,18 @@ const SUB = 4
 const SUBR = 5
 const DIV = 6
 
-/** `a op b` for the operation numbered by ModRM.reg (a is the destination operand). */
+/**
+ * `a op b` for the operation numbered by ModRM.reg (a is the destination
+ * operand): the fast path for normal operands when it applies, else the exact one.
+ */
 export function operate(env: ArithEnv, op: number, a: Ext80, b: Ext80, format: Format): Ext80 | null {
   switch (op) {
-    case ADD: return add(env, a, b, false, format)
-    case MUL: return multiply(env, a, b, format)
-    case SUB: return add(env, a, b, true, format)
-    case SUBR: return add(env, b, a, true, format)
-    case DIV: return divide(env, a, b, format)
-    default: return divide(env, b, a, format)
+    case ADD: return fastAdd(env, a, b, false, format) ?? add(env, a, b, false, format)
+    case MUL: return fastMultiply(env, a, b, format) ?? multiply(env, a, b, format)
+    case SUB: return fastAdd(env, a, b, true, format) ?? add(env, a, b, true, format)
+    case SUBR: return fastAdd(env, b, a, true, format) ?? add(env, b, a, true, format)
+    case DIV: return fastDivide(env, a, b, format) ?? divide(env, a, b, format)
+    default: return fastDivide(env, b, a, format) ?? divide(env, b, a, format)
   }
 }
 
@@ -44,7 +49,7 @@ export function memorySource(cpu: CpuCore, i: Instr): Ext80 | null {
     case 0xd8: v = fromSingle(env, readM32(cpu, i), false); break
     case 0xdc: {
       const [lo, hi] = readM64(cpu, i)
-      v = fromDouble(env, lo, hi, false)
+      v = fastFromDouble(lo, hi) ?? fromDouble(env, lo, hi, false)
       break
     }
     case 0xda: v = fromInteger(BigInt(readM32(cpu, i))); break

@@ -9,8 +9,9 @@ import type {CpuCore} from '../../state.js'
 import {fromInteger} from '../arithmetic.js'
 import {fromBcd, fromDouble, fromSingle, toBcd, toDouble, toInt, toSingle} from '../conversions.js'
 import {type Ext80, INDEFINITE} from '../ext80.js'
+import {doubleImage, fastFromDouble, fastToDouble} from '../fast-conversions.js'
 import {beginNumeric, finish, stackFault} from '../instruction-context.js'
-import {readBytes, readM16, readM32, readM64, readM80, writeBytes, writeM16, writeM32, writeM64, writeM80} from '../operand-memory.js'
+import {readBytes, readM16, readM32, readM64, readM80, writeBytes, writeM16, writeM32, writeM64, writeM64Words, writeM80} from '../operand-memory.js'
 import {DE, IE} from '../rounding.js'
 import {loadConstant} from '../constants.js'
 
@@ -39,7 +40,7 @@ export function loadReal(cpu: CpuCore, i: Instr): void {
   if (i.opcode === 0xd9) v = fromSingle(env, readM32(cpu, i), true)
   else if (i.opcode === 0xdd) {
     const [lo, hi] = readM64(cpu, i)
-    v = fromDouble(env, lo, hi, true)
+    v = fastFromDouble(lo, hi) ?? fromDouble(env, lo, hi, true)
   } else v = readM80(cpu, i)
   // An unmasked invalid (SNaN) or denormal operand loads nothing.
   if (!((env.flags & IE) !== 0 && !env.masked(IE)) && !((env.flags & DE) !== 0 && !env.masked(DE))) fpu.push(v)
@@ -126,6 +127,8 @@ export function storeReal(cpu: CpuCore, i: Instr): void {
     const bits = empty ? SINGLE_INDEFINITE : toSingle(env, fpu.st(0))
     if (bits === null) stored = false
     else writeM32(cpu, i, bits)
+  } else if (i.opcode === 0xdd && !empty && fastToDouble(env, fpu.st(0))) {
+    writeM64Words(cpu, i, doubleImage.lo, doubleImage.hi)
   } else if (i.opcode === 0xdd) {
     const bits = empty ? DOUBLE_INDEFINITE : toDouble(env, fpu.st(0))
     if (bits === null) stored = false

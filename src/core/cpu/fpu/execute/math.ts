@@ -6,6 +6,7 @@
 import type {Instr} from '../../decoder/instr.js'
 import type {CpuCore} from '../../state.js'
 import {extract, invalid, propagateNaN, remainder, remainderResult, roundToInteger, scale, squareRoot} from '../arithmetic.js'
+import {fastSquareRoot} from '../fast-arithmetic.js'
 import {type Ext80, infinity, isDenormalOperand, Kind, kindOf, negate, ONE, unbiasedLsbExponent, zero} from '../ext80.js'
 import {SW_C0, SW_C1, SW_C2, SW_C3} from '../fpu-state.js'
 import {beginNumeric, finish, stackFault} from '../instruction-context.js'
@@ -27,7 +28,10 @@ function unaryOnTop(cpu: CpuCore, i: Instr, f: Unary): void {
 
 /** FSQRT (D9 FA), rounded to the precision control. */
 export function squareRootInstruction(cpu: CpuCore, i: Instr): void {
-  unaryOnTop(cpu, i, (env, a) => squareRoot(env, a, precisionFormat(cpu.fpu.controlWord)))
+  unaryOnTop(cpu, i, (env, a) => {
+    const format = precisionFormat(cpu.fpu.controlWord)
+    return fastSquareRoot(env, a, format) ?? squareRoot(env, a, format)
+  })
 }
 
 /** FRNDINT (D9 FC). */
