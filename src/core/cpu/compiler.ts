@@ -35,6 +35,9 @@ import type {CpuCore} from './state.js'
 /** Most instructions in one compiled region. */
 const MAX_REGION = 128
 
+/** Calls through the shared exit before a region first runs (see compileBlock). */
+const WARM_UP_CALLS = 128
+
 export class Block {
   constructor(
     /** Runs the region from label `entry` with a budget of `max` instructions; returns how many retired. */
@@ -249,6 +252,28 @@ function cannotThrow(i: Instr): boolean {
   return registerFlagEffect(i) !== null || (i.opcode >= 0x40 && i.opcode <= 0x4f) || relativeBranch(i)
 }
 
+/**
+ * What an instruction does to CF, for the analysis of labels whose CF is known
+ * to be clear: 'clear' for the logical instructions (AND, OR, XOR, TEST clear
+ * CF whatever their size), 'keep' for those that leave every flag alone (moves,
+ * LEA, NOP, PUSH/POP, jumps) or CF alone (INC, DEC); null for anything else.
+ * A fault leaves the flags as they were, so the facts hold on every path.
+ */
+function carryEffect(i: Instr): 'clear' | 'keep' | null {
+  if (i.lock) return null
+  const op = i.opcode
+  const aluOp = (op >> 3) & 7
+  if (op < 0x40 && (op & 7) <= 5 && (aluOp === 1 || aluOp === 4 || aluOp === 6)) return 'clear'
+  if ((op >= 0x80 && op <= 0x83) && (i.reg === 1 || i.reg === 4 || i.reg === 6)) return 'clear'
+  if (op === 0x84 || op === 0x85 || op === 0xa8 || op === 0xa9 || ((op === 0xf6 || op === 0xf7) && i.reg === 0)) return 'clear'
+  if (op >= 0x40 && op <= 0x5f) return 'keep'
+  if (op === 0x88 || op === 0x89 || op === 0x8a || op === 0x8b || op === 0x8d || op === 0x90) return 'keep'
+  if ((op === 0xc6 || op === 0xc7) && i.reg === 0) return 'keep'
+  if (op === 0x1b6 || op === 0x1b7 || op === 0x68 || op === 0x6a) return 'keep'
+  if ((op >= 0x70 && op <= 0x7f) || (op >= 0x180 && op <= 0x18f) || op === 0xeb || op === 0xe9) return 'keep'
+  return null
+}
+
 /** Where a compiled region's instructions come from: each with its page offset and EIP. */
 interface RegionCode {
   /** By page offset, ascending. */
@@ -333,10 +358,13 @@ export function compileBlock(cpu: CpuCore, page: CodePage, physicalPage: number,
   const fn = factory(out.runStarts, code.list, code.list.map((i) => i.handler), code.eips, code.list.map((i) => i.length), cpu.regs, cpu.tlb,
     cpu.ram, cpu.ram32, PARITY, testCondition, getCF, materializeFlags, commitFlags, condOf, flagsOf, cfOf, readSegment32, writeSegment32, readSegment8, writeSegment8,
     readSegment16)
-  // One call through the shared exit alone (label -1: nothing runs, nothing changes) while the
+  // Calls through the shared exit alone (label -1: nothing runs, nothing changes) while the
   // function is still interpreted, so that V8 has seen its calls and stores before it optimises
-  // the loop; otherwise the first real exit of every run is a deoptimisation.
-  fn(cpu, 0, -1)
+  // the loop; otherwise the first real exit of every run is a deoptimisation, and the code V8
+  // then keeps using is its on-stack-replacement copy of the loop, much slower. V8 records what
+  // a function does only once it has run a multiple of its own size in bytecode (a feedback
+  // vector is allocated lazily): one call is not enough, WARM_UP_CALLS are (about 40 µs).
+  for (let k = 0; k < WARM_UP_CALLS; k++) fn(cpu, 0, -1)
   for (const [o, label] of out.entries()) {
     if (label !== 0 && page.blocks[o] === undefined) page.blocks[o] = new Block(fn, out.runAt(label), out.needFlat, label)
   }
@@ -378,6 +406,16 @@ class Generator {
   /** The instruction being emitted. */
   private current = 0
   /**
+   * Labels at which CF is clear on every path that reaches them: all their
+   * predecessors in the region clear it (AND, OR, XOR, TEST) and nothing after
+   * sets it. They are not entries from outside (where CF is the processor's),
+   * so an INC or DEC after such a label keeps a constant CF instead of
+   * computing it from whichever producer the locals hold.
+   */
+  private readonly carryClearAt = new Set<number>()
+  /** While emitting: CF is known to be clear at this point. */
+  private carryClear = false
+  /**
    * The first instruction of the run being emitted (laid out at or after the
    * last label). `n` counts the instructions of the runs finished so far: each
    * run adds its own where it ends, not one per instruction.
@@ -394,8 +432,8 @@ class Generator {
   }
 
   /** Page offsets of the labels, with their label numbers. */
-  entries(): IterableIterator<[number, number]> {
-    return this.labels.entries()
+  entries(): Array<[number, number]> {
+    return [...this.labels.entries()].filter(([, label]) => !this.carryClearAt.has(label))
   }
 
   /** Find the labels, then emit every instruction. */
@@ -430,6 +468,7 @@ class Generator {
       }
       this.overwritten.push(dead)
     }
+    this.findClearCarry()
     for (let k = 0; k < list.length; k++) {
       const o = offsets[k]!
       const label = this.labels.get(o)
@@ -443,14 +482,51 @@ class Generator {
         this.runStart = k
         this.pending = Producer.Dynamic
         this.known = Producer.Dynamic
+        this.carryClear = this.carryClearAt.has(label)
       }
       this.transferred = false
       this.runStarts.push(this.runStart)
       this.instruction(list[k]!, k, this.code.eips[k]!)
+      const effect = carryEffect(list[k]!)
+      this.carryClear = effect === 'clear' || (effect === 'keep' && this.carryClear)
       // The next instruction laid out is not the one that follows: go there (label or run loop).
       const next = o + list[k]!.length
       if (!this.transferred && offsets[k + 1] !== next) this.jump(next)
     }
+  }
+
+  /**
+   * Fill `carryClearAt`: start from every label but the entry, and drop those
+   * that some path reaches with CF possibly set, until nothing changes.
+   */
+  private findClearCarry(): void {
+    const {list, offsets} = this.code
+    const clear = new Set<number>()
+    for (const label of this.labels.values()) if (label !== 0) clear.add(label)
+    for (let changed = true; changed;) {
+      changed = false
+      // Instructions that are not labels are reached only from the one laid out before them.
+      let state = false
+      for (let k = 0; k < list.length; k++) {
+        const i = list[k]!
+        const label = this.labels.get(offsets[k]!)
+        if (label !== undefined) state = clear.has(label)
+        const effect = carryEffect(i)
+        state = effect === 'clear' ? true : effect === 'keep' ? state : false
+        const next = offsets[k]! + i.length
+        const targets: number[] = []
+        if (relativeBranch(i)) {
+          targets.push(next + i.imm)
+          if (i.opcode !== 0xeb && i.opcode !== 0xe9) targets.push(next)
+        } else if (!ENDS_BLOCK.has(i.handler)) targets.push(next)
+        if (state) continue
+        for (const t of targets) {
+          const to = this.labels.get(t)
+          if (to !== undefined && clear.delete(to)) changed = true
+        }
+      }
+    }
+    for (const label of clear) this.carryClearAt.add(label)
   }
 
   /** A register operand: the local that holds it. */
@@ -625,7 +701,7 @@ class Generator {
   private flagsFrom(p: Producer, a: string, b: string, result: string): void {
     if (this.flagsDead()) return
     if (p === Producer.Inc || p === Producer.Dec) {
-      if (this.known === Producer.Dynamic) this.emit('fcf = cfOf(c, fk, fa, fb, fr, fe, fcf);')
+      if (this.known === Producer.Dynamic) this.emit(this.carryClear ? 'fcf = false;' : 'fcf = cfOf(c, fk, fa, fb, fr, fe, fcf);')
       else if (this.known !== Producer.Inc && this.known !== Producer.Dec) this.emit(`fcf = ${conditionCode(this.known, 2)};`)
     }
     if (p === Producer.Add || p === Producer.Sub || p === Producer.Inc || p === Producer.Dec) this.emit(`fa = ${a};`)
