@@ -146,18 +146,24 @@ export const commonParameterFlags = {
 /** What a VM boots: hv's own parameters beside the cmdlet's. */
 export const bootSourceFlags = {
   guest: Flags.string({description: 'Boot a built-in guest by name (tinyos, ...).', exclusive: ['boot-kernel', 'firmware']}),
-  'boot-kernel': Flags.string({description: 'Boot a Multiboot kernel file (as QEMU -kernel).', exclusive: ['firmware']}),
-  'kernel-command-line': Flags.string({description: 'Command line given to the --boot-kernel kernel.'}),
+  'boot-kernel': Flags.string({description: 'Boot a kernel file: Multiboot or a Linux bzImage (as QEMU -kernel).', exclusive: ['firmware']}),
+  'kernel-command-line': Flags.string({description: 'Command line given to the --boot-kernel kernel (as QEMU -append).'}),
+  initrd: Flags.string({description: 'The initial ramdisk of a Linux --boot-kernel (as QEMU -initrd).'}),
   firmware: Flags.string({description: 'Boot a raw BIOS ROM image from the reset vector (as QEMU -bios).'}),
 }
 
-export function bootSourceFrom(flags: {guest?: string; 'boot-kernel'?: string; 'kernel-command-line'?: string; firmware?: string}): BootSource | undefined {
+export function bootSourceFrom(flags: {guest?: string; 'boot-kernel'?: string; 'kernel-command-line'?: string; initrd?: string; firmware?: string}): BootSource | undefined {
   if (flags.guest !== undefined) return {kind: 'guest', name: flags.guest}
   if (flags['boot-kernel'] !== undefined) {
-    return {kind: 'kernel', path: resolve(flags['boot-kernel']), ...(flags['kernel-command-line'] !== undefined ? {commandLine: flags['kernel-command-line']} : {})}
+    return {
+      kind: 'kernel', path: resolve(flags['boot-kernel']),
+      ...(flags['kernel-command-line'] !== undefined ? {commandLine: flags['kernel-command-line']} : {}),
+      ...(flags.initrd !== undefined ? {initrd: resolve(flags.initrd)} : {}),
+    }
   }
   if (flags.firmware !== undefined) return {kind: 'firmware', path: resolve(flags.firmware)}
   if (flags['kernel-command-line'] !== undefined) throw new InvalidArgumentError('--kernel-command-line goes with --boot-kernel.')
+  if (flags.initrd !== undefined) throw new InvalidArgumentError('--initrd goes with --boot-kernel.')
   return undefined
 }
 

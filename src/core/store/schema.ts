@@ -79,10 +79,10 @@ export interface MemorySettings {
   priority: number
 }
 
-/** What a VM starts from: a built-in guest, a Multiboot kernel file, or a raw BIOS ROM image. */
+/** What a VM starts from: a built-in guest, a kernel file (Multiboot or a Linux bzImage, with its initrd), or a raw BIOS ROM image. */
 export type BootSource =
   | {kind: 'guest'; name: string}
-  | {kind: 'kernel'; path: string; commandLine?: string}
+  | {kind: 'kernel'; path: string; commandLine?: string; initrd?: string}
   | {kind: 'firmware'; path: string}
 
 export const TIME_MODES = ['Host', 'Deterministic'] as const

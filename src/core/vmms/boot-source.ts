@@ -5,12 +5,14 @@ import {InvalidArgumentError} from '../errors.js'
 import {builtInGuests} from '../guest-images.js'
 import type {BootSource} from '../store/schema.js'
 import {checkFirmwareSize} from '../worker/boot/firmware.js'
+import {isLinuxImage, parseLinuxImage} from '../worker/boot/linux-boot.js'
 import {parseMultibootImage} from '../worker/boot/multiboot.js'
 
 /**
  * Check a boot source when it is configured, so that a typo is reported by
  * new-vm or set-vm rather than at start: the guest must exist, the kernel must
- * be a Multiboot image, the firmware a ROM of a usable size.
+ * be a Multiboot image or a Linux bzImage (the only kind that takes an initrd),
+ * the firmware a ROM of a usable size.
  */
 export function validateBootSource(source: BootSource): void {
   switch (source.kind) {
@@ -23,9 +25,19 @@ export function validateBootSource(source: BootSource): void {
       }
       return
     }
-    case 'kernel':
-      parseMultibootImage(readImage(source.path), source.path)
+    case 'kernel': {
+      const image = readImage(source.path)
+      if (isLinuxImage(image)) {
+        parseLinuxImage(image, source.path)
+        if (source.initrd !== undefined) statImage(source.initrd)
+        return
+      }
+      parseMultibootImage(image, source.path)
+      if (source.initrd !== undefined) {
+        throw new InvalidArgumentError(`The boot kernel '${source.path}' is not a Linux bzImage, so it takes no --initrd.`)
+      }
       return
+    }
     case 'firmware':
       checkFirmwareSize(statImage(source.path), source.path)
   }

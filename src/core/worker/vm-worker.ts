@@ -20,6 +20,7 @@ import {readBootImage, type BootImage} from './boot/boot-image.js'
 import {addressableRamBytes, applyMemoryLayout, type MemoryLayout} from './boot/memory-layout.js'
 import {firmwareRomBytes, loadFirmware} from './boot/firmware.js'
 import {loadMultiboot} from './boot/multiboot.js'
+import {loadLinux} from './boot/linux-boot.js'
 import {attachConsole} from './console-attach.js'
 import {ConsoleLog} from './console-log.js'
 import type {ControlRequest, StopReport, WorkerStatus} from './control-protocol.js'
@@ -149,7 +150,7 @@ export class VmWorker {
         void vid.winhv.assertVirtualInterrupt(this.vid.id, vector, {level, destination, logical}),
     }
     // A Multiboot loader hands over with A20 enabled; firmware starts from a PC's power-on state.
-    this.platform = createMachinePlatform(vm, this.clock, events, {a20Enabled: this.bootImage.kind === 'multiboot'})
+    this.platform = createMachinePlatform(vm, this.clock, events, {a20Enabled: this.bootImage.kind !== 'firmware'})
     // The VP's interrupt controller is its local APIC; the PIC (Generation 1) is its ExtINT source.
     this.vp.setExternalInterruptSource(this.platform.interruptController)
     // The x87's FERR# reaches IRQ 13 through the chipset (Generation 1).
@@ -215,6 +216,10 @@ export class VmWorker {
     const image = this.bootImage
     if (image.kind === 'firmware') {
       loadFirmware(this.vid.memory, this.vp.cpu, image.image, image.fileName)
+    } else if (image.kind === 'linux') {
+      loadLinux(this.vid.memory, this.layout, this.vp.cpu, image.image, {
+        fileName: image.fileName, commandLine: image.commandLine, initrd: image.initrd, initrdName: image.initrdName,
+      })
     } else {
       loadMultiboot(this.vid.memory, this.layout, this.vp.cpu, image.image, {fileName: image.fileName, commandLine: image.commandLine})
     }
