@@ -48,6 +48,13 @@ export class Block {
     readonly needFlat: number,
     /** The label this block enters the region function at. */
     readonly label: number,
+    /**
+     * The EIP of the first byte of the page when it was compiled. Blocks hold EIPs as constants
+     * but are cached by physical page, and one physical page can be code at several linear
+     * addresses (Linux maps its vDSO at a different address in every process): a block runs only
+     * at the linear address it was compiled for.
+     */
+    readonly pageStart: number,
   ) {}
 }
 
@@ -304,7 +311,7 @@ function collect(cpu: CpuCore, page: CodePage, physicalPage: number, offset: num
     while (at < 4096 && !found.has(at) && found.size < MAX_REGION) {
       // Code that already has a compiled entry: go there rather than compile it again (a region
       // entered in its middle, after the run loop stopped there, becomes a short way back in).
-      if (at !== offset && page.blocks[at]) break
+      if (at !== offset && page.blocks[at]?.pageStart === pageStart) break
       let ins = page.instructions[at]
       if (ins === undefined || !ins.code32) {
         ins = new Instr()
@@ -345,6 +352,7 @@ function collect(cpu: CpuCore, page: CodePage, physicalPage: number, offset: num
 export function compileBlock(cpu: CpuCore, page: CodePage, physicalPage: number, offset: number, eip: number): Block | null {
   const code = collect(cpu, page, physicalPage, offset, eip)
   if (code.list.length === 0) return null
+  const pageStart = (eip - offset) | 0
   const out = new Generator(cpu.ram32 !== null, code, offset)
   out.generate()
   type Factory = (...args: unknown[]) => (c: CpuCore, max: number, entry: number) => number
@@ -366,9 +374,12 @@ export function compileBlock(cpu: CpuCore, page: CodePage, physicalPage: number,
   // vector is allocated lazily): one call is not enough, WARM_UP_CALLS are (about 40 µs).
   for (let k = 0; k < WARM_UP_CALLS; k++) fn(cpu, 0, -1)
   for (const [o, label] of out.entries()) {
-    if (label !== 0 && page.blocks[o] === undefined) page.blocks[o] = new Block(fn, out.runAt(label), out.needFlat, label)
+    const old = page.blocks[o]
+    if (label !== 0 && (old === undefined || (old !== null && old.pageStart !== pageStart))) {
+      page.blocks[o] = new Block(fn, out.runAt(label), out.needFlat, label, pageStart)
+    }
   }
-  return new Block(fn, out.runAt(0), out.needFlat, 0)
+  return new Block(fn, out.runAt(0), out.needFlat, 0, pageStart)
 }
 
 /**

@@ -269,6 +269,8 @@ export class Cpu extends CpuCore implements Processor {
           if (offset < 0 || offset > 0xfff) break
           if (compile) {
             let block = page.blocks[offset]
+            // The same physical code at another linear address (a shared page mapped elsewhere): compile it again there.
+            if (block && block.pageStart !== (pageStart | 0)) block = page.blocks[offset] = undefined
             if (block === undefined && ++page.arrivals[offset]! >= this.codeCache.compileThreshold) {
               block = compileBlock(this, page, physicalPage, offset, eip)
               page.blocks[offset] = block

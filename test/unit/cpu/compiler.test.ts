@@ -186,3 +186,34 @@ describe('compiled blocks and segment bases', () => {
     expect(m.cpu.eip).toBe(0x10104)
   })
 })
+
+describe('compiled code shared by several linear addresses', () => {
+  it('runs a physical page compiled at one linear address correctly at another (a vDSO in two processes)', () => {
+    // main: call the subroutine at 0x20000 twenty times (it compiles), then once through the
+    // alias at 0x40020000. The subroutine returns the linear address of its own `pop`.
+    const main = [
+      0xb9, ...le32(20), // mov ecx, 20
+      0xbb, ...le32(0x20000), // mov ebx, 0x20000
+      0xff, 0xd3, // call ebx
+      0xe2, 0xf7, // loop back to mov ebx
+      0x89, 0xc6, // mov esi, eax
+      0xbb, ...le32(0x40020000), // mov ebx, 0x40020000
+      0xff, 0xd3, // call ebx
+      0xf4, // hlt
+    ]
+    const {cpu, mem} = flatMachine(main)
+    mem.ram.set([0x90, 0x90, 0x90, 0xe8, 0, 0, 0, 0, 0x58, 0xc3], 0x20000) // nop x3; call $+5; pop eax; ret
+    // One 4 MiB page at 0 seen at linear 0 and at 0x40000000.
+    const directory = 0x5000
+    const entry = 0x83 // present, writable, 4 MiB
+    mem.ram.set(le32(entry), directory)
+    mem.ram.set(le32(entry), directory + (0x40000000 >>> 22) * 4)
+    cpu.setCr(4, cpu.getCr(4) | 0x10)
+    cpu.setCr(3, directory)
+    cpu.setCr(0, cpu.getCr(0) | 0x80000000)
+    const exit = cpu.run(10_000)
+    expect(exit.reason).toBe(ExitReason.Hlt)
+    expect(cpu.getReg(Reg.ESI)).toBe(0x20008)
+    expect(cpu.getReg(Reg.EAX)).toBe(0x40020008)
+  })
+})
