@@ -147,13 +147,16 @@ export const commonParameterFlags = {
 export const bootSourceFlags = {
   guest: Flags.string({description: 'Boot a built-in guest by name (tinyos, ...).', exclusive: ['boot-kernel', 'firmware']}),
   'boot-kernel': Flags.string({description: 'Boot a kernel file: Multiboot or a Linux bzImage (as QEMU -kernel).', exclusive: ['firmware']}),
-  'kernel-command-line': Flags.string({description: 'Command line given to the --boot-kernel kernel (as QEMU -append).'}),
+  'kernel-command-line': Flags.string({description: 'Command line given to the --boot-kernel kernel or built-in guest (as QEMU -append).'}),
   initrd: Flags.string({description: 'The initial ramdisk of a Linux --boot-kernel (as QEMU -initrd).'}),
   firmware: Flags.string({description: 'Boot a raw BIOS ROM image from the reset vector (as QEMU -bios).'}),
 }
 
 export function bootSourceFrom(flags: {guest?: string; 'boot-kernel'?: string; 'kernel-command-line'?: string; initrd?: string; firmware?: string}): BootSource | undefined {
-  if (flags.guest !== undefined) return {kind: 'guest', name: flags.guest}
+  if (flags.guest !== undefined) {
+    if (flags.initrd !== undefined) throw new InvalidArgumentError('--initrd goes with --boot-kernel; a built-in guest brings its own.')
+    return {kind: 'guest', name: flags.guest, ...(flags['kernel-command-line'] !== undefined ? {commandLine: flags['kernel-command-line']} : {})}
+  }
   if (flags['boot-kernel'] !== undefined) {
     return {
       kind: 'kernel', path: resolve(flags['boot-kernel']),

@@ -39,7 +39,7 @@ Returns once the VM runs. With --wait, blocks until the VM turns off and exits w
     if (flags.passthru) await this.print(await this.withStatus(vms), vmView, flags)
     if (flags.wait && vms.length === 1) {
       const report = await this.vmms.lifecycle.waitForStop(vms[0].id, (flags.timeout ?? Infinity) * 1000, since)
-      if (report.reason === 'crashed' || report.reason === 'triple-fault') await this.warning(report.message)
+      if (report.reason === 'crashed' || report.reason === 'triple-fault' || report.reason === 'guest-crash') await this.warning(report.message)
       process.exitCode = report.exitStatus
     }
   }

@@ -32,12 +32,12 @@ export function hypervisorCpuid(leaf: number, ctx: CpuidContext): [number, numbe
       ]
     case HV_CPUID.FEATURES:
       // EAX:EBX the partition privilege mask; ECX power management; EDX misc features:
-      // the frequency MSRs when the partition may read them.
+      // the frequency MSRs when the partition may read them, and the guest crash MSRs.
       return [
         ctx.privileges.low,
         ctx.privileges.high,
         0,
-        hasLow(ctx.privileges, L.AccessFrequencyRegs) ? HV_FEATURE_EDX.FrequencyMsrsAvailable : 0,
+        (hasLow(ctx.privileges, L.AccessFrequencyRegs) ? HV_FEATURE_EDX.FrequencyMsrsAvailable : 0) | HV_FEATURE_EDX.GuestCrashMsrsAvailable,
       ]
     case HV_CPUID.ENLIGHTENMENT_INFO:
       // EAX bit 3: use the EOI/ICR/TPR MSRs (each APIC page access is an exit); bit 5:

@@ -50,11 +50,13 @@ export const HV_MSR = {
   STIMER0_CONFIG: 0x400000b0,
   STIMER0_COUNT: 0x400000b1,
   STIMER3_COUNT: 0x400000b7,
+  /** Guest crash parameters P0-P4 (0x40000100-0x40000104) and their control register. */
   CRASH_P0: 0x40000100,
+  CRASH_P4: 0x40000104,
   CRASH_CTL: 0x40000105,
   /** The range the hypervisor owns: accesses here never reach the root. */
   SYNTHETIC_FIRST: 0x40000000,
-  SYNTHETIC_LAST: 0x400000ff,
+  SYNTHETIC_LAST: 0x400001ff,
 } as const
 
 /** The architectural IA32_APIC_BASE MSR, which the hypervisor virtualizes with the local APIC. */
@@ -107,6 +109,18 @@ export const HV_TIMER_MESSAGE_PAYLOAD_SIZE = 24
 export const HV_FEATURE_EDX = {
   /** TSC_FREQUENCY and APIC_FREQUENCY MSRs are available. */
   FrequencyMsrsAvailable: 1 << 8,
+  /** The guest crash MSRs (CRASH_P0-P4, CRASH_CTL) are available. */
+  GuestCrashMsrsAvailable: 1 << 10,
+} as const
+
+/**
+ * CRASH_CTL, high half: bit 63 (CrashNotify) written by a guest that has filled
+ * P0-P4 and is crashing; bit 62 (CrashMessage): P3 is the GPA and P4 the length
+ * of a message. Read, it says which of them the hypervisor understands.
+ */
+export const HV_CRASH_CTL_HIGH = {
+  CrashNotify: 1 << 31,
+  CrashMessage: 1 << 30,
 } as const
 
 /** CPUID 0x40000004 EAX: recommendations. */

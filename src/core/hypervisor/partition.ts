@@ -46,6 +46,16 @@ export interface PartitionSavedState {
 }
 
 /**
+ * What a crashing guest reported through the crash MSRs: P0-P4 (Linux: the
+ * panic's error code and registers; Windows: the bug check code and its four
+ * parameters) and whether P3/P4 locate a message (GPA, length).
+ */
+export interface GuestCrashReport {
+  parameters: MsrValue[]
+  withMessage: boolean
+}
+
+/**
  * A child partition: its guest-physical address space, its virtual processors,
  * its privileges, and the partition-wide synthetic state (guest OS identity,
  * hypercall page, reference time, the connections it may post to).
@@ -63,6 +73,10 @@ export class Partition {
   hypercallPage: number | null = null
   /** The guest wrote the reset MSR; the root resets the partition. */
   resetRequested = false
+  /** The guest crash MSRs P0-P4, as the guest last wrote them. */
+  crashParameters: MsrValue[] = [[0, 0], [0, 0], [0, 0], [0, 0], [0, 0]]
+  /** Set when the guest wrote CRASH_CTL with CrashNotify: the root reports the crash. */
+  guestCrash: GuestCrashReport | null = null
   private referenceStartNs: number
   private readonly interruptListeners: Array<(vpIndex: number) => void> = []
   private readonly eoiListeners: Array<(vector: number) => void> = []
@@ -179,6 +193,12 @@ export class Partition {
     if (page !== null) this.memory.addOverlay(page, true).set(HYPERCALL_PAGE_CODE)
   }
 
+  /** CRASH_CTL written with CrashNotify: keep what the guest said and stop its VPs so that the root sees it. */
+  reportGuestCrash(withMessage: boolean): void {
+    this.guestCrash = {parameters: this.crashParameters.map(([lo, hi]) => [lo, hi] as MsrValue), withMessage}
+    for (const vp of this.vps) vp.cpu.requestExit()
+  }
+
   requestReset(): void {
     this.resetRequested = true
     for (const vp of this.vps) vp.cpu.requestExit()
@@ -187,6 +207,8 @@ export class Partition {
   /** Power-on state of the partition's synthetic state and processors (guest RAM is the root's to clear). */
   reset(): void {
     this.resetRequested = false
+    this.guestCrash = null
+    this.crashParameters = [[0, 0], [0, 0], [0, 0], [0, 0], [0, 0]]
     this.guestOsId = [0, 0]
     this.hypercallMsr = [0, 0]
     this.setHypercallPage(null)

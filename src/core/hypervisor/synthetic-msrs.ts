@@ -1,4 +1,4 @@
-import {HV_MSR, HV_PRIVILEGE_LOW as L, HYPERCALL_MSR_ENABLE, HYPERCALL_MSR_LOCKED} from './hvdef.js'
+import {HV_CRASH_CTL_HIGH, HV_MSR, HV_PRIVILEGE_LOW as L, HYPERCALL_MSR_ENABLE, HYPERCALL_MSR_LOCKED} from './hvdef.js'
 import {APIC_BUS_FREQUENCY_HZ, APIC_REG} from './local-apic.js'
 import type {Partition} from './partition.js'
 import {hasLow} from './privileges.js'
@@ -27,6 +27,10 @@ function isSynicMsr(msr: number): boolean {
 
 export function readSyntheticMsr(vp: VirtualProcessor, msr: number): MsrValue | null {
   const p = vp.partition
+  if (msr >= HV_MSR.CRASH_P0 && msr <= HV_MSR.CRASH_P4) {
+    const [lo, hi] = p.crashParameters[msr - HV_MSR.CRASH_P0]!
+    return [lo, hi]
+  }
   if (isSynicMsr(msr)) return hasLow(p.privileges, L.AccessSynicRegs) ? vp.synic.readMsr(msr) : null
   if (SyntheticTimers.owns(msr)) return hasLow(p.privileges, L.AccessSyntheticTimerRegs) ? vp.stimers.readMsr(msr) : null
   switch (msr) {
@@ -46,6 +50,8 @@ export function readSyntheticMsr(vp: VirtualProcessor, msr: number): MsrValue | 
       return hasLow(p.privileges, L.AccessFrequencyRegs) ? [NOMINAL_TSC_FREQUENCY_HZ, 0] : null
     case HV_MSR.APIC_FREQUENCY:
       return hasLow(p.privileges, L.AccessFrequencyRegs) ? [APIC_BUS_FREQUENCY_HZ, 0] : null
+    case HV_MSR.CRASH_CTL:
+      return [0, HV_CRASH_CTL_HIGH.CrashNotify | HV_CRASH_CTL_HIGH.CrashMessage]
     case HV_MSR.ICR:
       return hasLow(p.privileges, L.AccessIntrCtrlRegs)
         ? [vp.apic.readRegister(APIC_REG.ICR_LOW), vp.apic.readRegister(APIC_REG.ICR_HIGH)]
@@ -59,6 +65,10 @@ export function readSyntheticMsr(vp: VirtualProcessor, msr: number): MsrValue | 
 
 export function writeSyntheticMsr(vp: VirtualProcessor, msr: number, lo: number, hi: number): boolean {
   const p = vp.partition
+  if (msr >= HV_MSR.CRASH_P0 && msr <= HV_MSR.CRASH_P4) {
+    p.crashParameters[msr - HV_MSR.CRASH_P0] = [lo >>> 0, hi >>> 0]
+    return true
+  }
   if (isSynicMsr(msr)) return hasLow(p.privileges, L.AccessSynicRegs) && vp.synic.writeMsr(msr, lo, hi)
   if (SyntheticTimers.owns(msr)) return hasLow(p.privileges, L.AccessSyntheticTimerRegs) && vp.stimers.writeMsr(msr, lo, hi)
   switch (msr) {
@@ -75,6 +85,9 @@ export function writeSyntheticMsr(vp: VirtualProcessor, msr: number, lo: number,
     case HV_MSR.RESET:
       if (!hasLow(p.privileges, L.AccessResetReg)) return false
       if (lo & 1) p.requestReset()
+      return true
+    case HV_MSR.CRASH_CTL:
+      if (hi & HV_CRASH_CTL_HIGH.CrashNotify) p.reportGuestCrash((hi & HV_CRASH_CTL_HIGH.CrashMessage) !== 0)
       return true
     case HV_MSR.EOI:
       if (!hasLow(p.privileges, L.AccessIntrCtrlRegs)) return false

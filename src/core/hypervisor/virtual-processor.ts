@@ -122,7 +122,7 @@ export class VirtualProcessor {
     try {
       for (;;) {
         const remaining = budget - (cpu.instructionCount - start)
-        if (remaining <= 0 || this.partition.resetRequested) return null
+        if (remaining <= 0 || this.partition.resetRequested || this.partition.guestCrash) return null
         // Messages queued behind a slot the guest has since freed (without EOM) go in now.
         if (this.synic.queuedMessages !== 0) this.synic.pollQueues()
         const exit = cpu.run(remaining)

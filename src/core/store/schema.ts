@@ -81,7 +81,7 @@ export interface MemorySettings {
 
 /** What a VM starts from: a built-in guest, a kernel file (Multiboot or a Linux bzImage, with its initrd), or a raw BIOS ROM image. */
 export type BootSource =
-  | {kind: 'guest'; name: string}
+  | {kind: 'guest'; name: string; commandLine?: string}
   | {kind: 'kernel'; path: string; commandLine?: string; initrd?: string}
   | {kind: 'firmware'; path: string}
 
@@ -176,7 +176,7 @@ export interface WorkerRecord {
 
 /** How the VM last stopped, so a script that waits for it learns the exit status even if it stopped at once. */
 export interface StopRecord {
-  reason: 'guest-power-off' | 'debug-exit' | 'turned-off' | 'saved' | 'shut-down' | 'triple-fault' | 'crashed'
+  reason: 'guest-power-off' | 'debug-exit' | 'turned-off' | 'saved' | 'shut-down' | 'triple-fault' | 'guest-crash' | 'crashed'
   exitStatus: number
   message: string
   at: string

@@ -21,6 +21,7 @@ import {addressableRamBytes, applyMemoryLayout, type MemoryLayout} from './boot/
 import {firmwareRomBytes, loadFirmware} from './boot/firmware.js'
 import {loadMultiboot} from './boot/multiboot.js'
 import {loadLinux} from './boot/linux-boot.js'
+import {describeGuestCrash} from './guest-crash.js'
 import {attachConsole} from './console-attach.js'
 import {ConsoleLog} from './console-log.js'
 import type {ControlRequest, StopReport, WorkerStatus} from './control-protocol.js'
@@ -288,6 +289,7 @@ export class VmWorker {
           this.resetMachine('the guest asked for a reset')
         }
         if (this.vid.partition.resetRequested) this.resetMachine('the guest wrote the reset MSR')
+        if (this.vid.partition.guestCrash) this.requestStop(describeGuestCrash(this.vid.partition.guestCrash, this.vid.memory))
         if (this.pendingStop) return void this.stop(this.pendingStop)
         if (this.vp.halted && !this.vp.interruptPending) {
           const due = this.clock.nextDeadline()
@@ -580,7 +582,7 @@ export class VmWorker {
   private async finish(report: StopReport, state: VmState, saved: SavedStateRecord | null): Promise<void> {
     await this.serialPorts.close()
     this.console.close()
-    const level: EventLevel = report.reason === 'crashed' ? 'Error' : report.reason === 'triple-fault' ? 'Warning' : 'Information'
+    const level: EventLevel = report.reason === 'crashed' || report.reason === 'guest-crash' ? 'Error' : report.reason === 'triple-fault' ? 'Warning' : 'Information'
     if (['guest-power-off', 'shut-down', 'debug-exit'].includes(report.reason)) {
       // A clean shutdown: the automatic checkpoint taken at start is no longer wanted.
       await removeAutomaticCheckpoints(this.store, this.vm.id).catch(() => {})

@@ -1,7 +1,7 @@
 import {readFileSync} from 'node:fs'
 
 import {InvalidArgumentError} from '../../errors.js'
-import {builtInGuestPath, noOperatingSystemRomPath} from '../../guest-images.js'
+import {builtInGuest, noOperatingSystemRomPath} from '../../guest-images.js'
 import type {VmRecord} from '../../store/schema.js'
 import {isLinuxImage} from './linux-boot.js'
 
@@ -28,9 +28,16 @@ export function readBootImage(vm: VmRecord): BootImage {
   if (source === null) return {kind: 'firmware', image: read(noOperatingSystemRomPath(), 'firmware'), fileName: 'no-os.rom'}
   switch (source.kind) {
     case 'guest': {
-      const path = builtInGuestPath(source.name)
-      if (!path) throw new InvalidArgumentError(`There is no built-in guest named '${source.name}'.`)
-      return {kind: 'multiboot', image: read(path, 'built-in guest'), fileName: source.name}
+      const guest = builtInGuest(source.name)
+      if (!guest) throw new InvalidArgumentError(`There is no built-in guest named '${source.name}'.`)
+      const image = read(guest.kernel, 'built-in guest')
+      if (isLinuxImage(image)) {
+        // A set-vm --kernel-command-line replaces the guest's default one.
+        const commandLine = source.commandLine ?? guest.commandLine
+        const initrd = guest.initrd === undefined ? undefined : read(guest.initrd, 'initrd')
+        return {kind: 'linux', image, fileName: source.name, commandLine, initrd, initrdName: guest.initrd}
+      }
+      return {kind: 'multiboot', image, fileName: source.name, commandLine: source.commandLine}
     }
     case 'kernel': {
       const image = read(source.path, 'boot kernel')
