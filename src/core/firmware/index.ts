@@ -11,3 +11,5 @@ export {
   DEFAULT_VMBUS_MMIO,
 } from './acpi/build-acpi-tables.js'
 export {S5_SLEEP_TYPE} from './acpi/dsdt.js'
+export {buildSmbiosTables, type SmbiosConfig, type SmbiosTables} from './smbios.js'
+export type {ProcessorId} from './smbios/processor.js'
