@@ -12,6 +12,8 @@ import {ascii, signatureOf, sum, tablesFrom} from './acpi-reader.js'
 const BIOS_AREA = 0xe0000
 const hasIasl = hasTool('iasl', ['-v'])
 if (!hasIasl) console.warn('iasl is not installed (Debian acpica-tools): skipping the disassembly checks')
+const hasAcpiexec = hasTool('acpiexec', ['-v'])
+if (!hasAcpiexec) console.warn('acpiexec is not installed (Debian acpica-tools): skipping the AML evaluation checks')
 
 function config(overrides: Partial<AcpiTablesConfig> = {}): AcpiTablesConfig {
   return {generation: 1, processorCount: 2, vmbusMmio: {...DEFAULT_VMBUS_MMIO}, vmbusIrq: 5, ...overrides}
@@ -176,5 +178,25 @@ describe('ACPI tables', () => {
       expect(dsl).toMatch(/IRQNoFlags \(\)\s*\{5\}/)
       expect(dsl).toMatch(/Name \(\\_S5, Package \(0x04\)\s*\/\/[^\n]*\n\s*\{\s*Zero,\s*Zero,\s*Zero,\s*Zero\s*\}/)
     })
+  })
+
+  // acpiexec runs ACPICA, the interpreter Linux uses, over the tables as a kernel would load them.
+  it.skipIf(!hasAcpiexec)('loads the namespace in ACPICA and evaluates _CRS, _STA and \\_S5', () => {
+    const {tables} = build()
+    const dir = mkdtempSync(join(tmpdir(), 'hv-acpiexec-'))
+    const files = ['FACP', 'FACS', 'DSDT', 'APIC'].map((signature) => {
+      const file = join(dir, `${signature.toLowerCase()}.dat`)
+      writeFileSync(file, tables.get(signature)!.bytes)
+      return file
+    })
+    const commands = 'evaluate \\_SB.VMOD._CRS; evaluate \\_SB.VMOD.VMBS._CRS; evaluate \\_SB.VMOD.VMBS._STA; evaluate \\_S5'
+    const output = execFileSync('acpiexec', ['-b', commands, ...files], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']})
+    expect(output).toContain('1 ACPI AML tables successfully acquired and loaded')
+    expect(output).toMatch(/FACP [^\n]*\(v03 VRTUAL MICROSFT/)
+    expect(output).toContain('0000: 87 17 00 00 0D 01 00 00 00 00 00 00 00 F8 FF FF')
+    expect(output).toContain('22 20 00 79 00')
+    expect(output).toContain('[Integer] = 000000000000000F')
+    expect(output).toMatch(/\\_S5 returned[^]*\[Package\] Contains 4 Elements/)
+    expect(output).not.toMatch(/Could not|AE_NOT_FOUND|AE_AML_/)
   })
 })
