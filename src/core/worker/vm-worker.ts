@@ -22,6 +22,7 @@ import {firmwareRomBytes, loadFirmware} from './boot/firmware.js'
 import {loadMultiboot} from './boot/multiboot.js'
 import {loadLinux} from './boot/linux-boot.js'
 import {describeGuestCrash} from './guest-crash.js'
+import {installFirmwareTables} from './boot/firmware-tables.js'
 import {attachConsole} from './console-attach.js'
 import {ConsoleLog} from './console-log.js'
 import type {ControlRequest, StopReport, WorkerStatus} from './control-protocol.js'
@@ -218,10 +219,13 @@ export class VmWorker {
     if (image.kind === 'firmware') {
       loadFirmware(this.vid.memory, this.vp.cpu, image.image, image.fileName)
     } else if (image.kind === 'linux') {
+      const tables = installFirmwareTables(this.vid.memory, this.vp.cpu, this.vm)
       loadLinux(this.vid.memory, this.layout, this.vp.cpu, image.image, {
         fileName: image.fileName, commandLine: image.commandLine, initrd: image.initrd, initrdName: image.initrdName,
+        acpiRsdpAddress: tables.rsdpAddress,
       })
     } else {
+      installFirmwareTables(this.vid.memory, this.vp.cpu, this.vm)
       loadMultiboot(this.vid.memory, this.layout, this.vp.cpu, image.image, {fileName: image.fileName, commandLine: image.commandLine})
     }
   }

@@ -100,29 +100,32 @@ describe('ACPI tables', () => {
     expect(u16(build({generation: 2}).tables.get('FACP')!.bytes, 109)).toBe(0)
   })
 
-  it('lists one enabled local APIC per VP, the I/O APIC after them, and the interrupt overrides', () => {
+  it('lists one enabled local APIC per VP; Generation 2 adds its I/O APIC and the interrupt overrides', () => {
+    const entriesOf = (madt: Uint8Array) => {
+      const entries: Uint8Array[] = []
+      for (let at = 44; at < madt.length; at += madt[at + 1]) entries.push(madt.subarray(at, at + madt[at + 1]))
+      return entries
+    }
     const madt = build({processorCount: 3}).tables.get('APIC')!.bytes
     expect(u32(madt, 36)).toBe(0xfee00000)
     expect(u32(madt, 40)).toBe(1) // PCAT_COMPAT on Generation 1
-    const entries: Uint8Array[] = []
-    for (let at = 44; at < madt.length; at += madt[at + 1]) entries.push(madt.subarray(at, at + madt[at + 1]))
-    const localApics = entries.filter((entry) => entry[0] === 0)
-    expect(localApics.map((entry) => [entry[2], entry[3], u32(entry, 4)])).toEqual([
+    const entries = entriesOf(madt)
+    expect(entries.filter((entry) => entry[0] === 0).map((entry) => [entry[2], entry[3], u32(entry, 4)])).toEqual([
       [0, 0, 1],
       [1, 1, 1],
       [2, 2, 1],
     ])
-    const ioApic = entries.find((entry) => entry[0] === 1)!
-    expect([ioApic[2], u32(ioApic, 4), u32(ioApic, 8)]).toEqual([3, 0xfec00000, 0])
-    const overrides = entries.filter((entry) => entry[0] === 2).map((entry) => [entry[3], u32(entry, 4), u16(entry, 8)])
-    expect(overrides).toEqual([
-      [0, 2, 0x05],
-      [9, 9, 0x0d],
-    ])
+    // Generation 1 is a PC/AT with the 8259 pair only: no I/O APIC, no overrides.
+    expect(entries.some((entry) => entry[0] === 1 || entry[0] === 2)).toBe(false)
     expect(entries.some((entry) => entry[0] === 4 && entry[5] === 1)).toBe(true)
-    const gen2 = build({generation: 2, timerGsi: 0}).tables.get('APIC')!.bytes
-    expect(u32(gen2, 40)).toBe(0)
-    expect(gen2.length).toBe(madt.length - 8 - 10) // one VP fewer, no IRQ0 override
+
+    const gen2 = entriesOf(build({generation: 2, processorCount: 3}).tables.get('APIC')!.bytes)
+    const ioApic = gen2.find((entry) => entry[0] === 1)!
+    expect([ioApic[2], u32(ioApic, 4), u32(ioApic, 8)]).toEqual([3, 0xfec00000, 0])
+    // hv's I/O APIC has ISA line n on pin n: only the SCI (level, active high) is overridden.
+    expect(gen2.filter((entry) => entry[0] === 2).map((entry) => [entry[3], u32(entry, 4), u16(entry, 8)])).toEqual([[9, 9, 0x0d]])
+    const withTimer = entriesOf(build({generation: 2, timerGsi: 2}).tables.get('APIC')!.bytes)
+    expect(withTimer.filter((entry) => entry[0] === 2).map((entry) => [entry[3], u32(entry, 4)])).toEqual([[0, 2], [9, 9]])
   })
 
   it('names the VMBus device and the S5 package in the DSDT', () => {

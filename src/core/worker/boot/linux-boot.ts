@@ -23,6 +23,7 @@ import {isUsableRam, type MemoryLayout} from './memory-layout.js'
 
 /** Offsets in the boot sector / zero page (struct boot_params, struct setup_header). */
 const HDR = {
+  ACPI_RSDP_ADDR: 0x070,
   E820_ENTRIES: 0x1e8,
   SETUP_SECTS: 0x1f1,
   BOOT_FLAG: 0x1fe,
@@ -138,6 +139,8 @@ export interface LinuxLoadOptions {
   commandLine?: string
   initrd?: Uint8Array
   initrdName?: string
+  /** Where the loader put the ACPI RSDP (boot_params.acpi_rsdp_addr, protocol 2.14+), so that Linux need not scan. */
+  acpiRsdpAddress?: number
 }
 
 export interface LinuxLoadResult {
@@ -199,6 +202,7 @@ export function loadLinux(
     dv.setUint32(HDR.RAMDISK_IMAGE, initrd.base, true)
     dv.setUint32(HDR.RAMDISK_SIZE, initrd.length, true)
   }
+  if (options.acpiRsdpAddress !== undefined && linux.protocol >= 0x020e) dv.setBigUint64(HDR.ACPI_RSDP_ADDR, BigInt(options.acpiRsdpAddress), true)
   zeroPage[HDR.E820_ENTRIES] = e820.length
   e820.forEach((e, n) => {
     const at = HDR.E820_TABLE + n * 20
