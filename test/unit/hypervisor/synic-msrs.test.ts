@@ -45,7 +45,7 @@ describe('SynIC, synthetic timer and interrupt-control MSRs', () => {
     )
     expect(CHILD_PRIVILEGES.low & L.AccessPartitionReferenceTsc).toBe(0)
     const ctx = {privileges: CHILD_PRIVILEGES, maxVirtualProcessors: 64, maxLogicalProcessors: 1}
-    expect(hypervisorCpuid(0x40000003, ctx)![3]).toBe(1 << 8) // frequency MSRs available
+    expect(hypervisorCpuid(0x40000003, ctx)![3]).toBe((1 << 8) | (1 << 10)) // frequency MSRs, guest crash MSRs available
     expect(hypervisorCpuid(0x40000004, ctx)![0]).toBe((1 << 3) | (1 << 5)) // APIC via MSRs, relaxed timing
     expect(readSyntheticMsr(vp, HV_MSR.SVERSION)).toEqual([1, 0])
     expect(readSyntheticMsr(vp, HV_MSR.APIC_FREQUENCY)).toEqual([100_000_000, 0])
