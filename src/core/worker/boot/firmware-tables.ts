@@ -8,6 +8,7 @@
 import {buildAcpiTables, buildSmbiosTables, DEFAULT_VMBUS_IRQ, DEFAULT_VMBUS_MMIO} from '../../firmware/index.js'
 import type {GuestPhysicalAddressSpace} from '../../hypervisor/guest-memory.js'
 import type {VmRecord} from '../../store/schema.js'
+import {writeGuestBytes} from './linux-boot.js'
 
 export const ACPI_TABLES_ADDRESS = 0xe0000
 export const SMBIOS_TABLES_ADDRESS = 0xf0000
@@ -36,12 +37,8 @@ export function installFirmwareTables(
     biosGuid: vm.id,
     serialNumber: serialNumberOf(vm.id),
   }, SMBIOS_TABLES_ADDRESS)
-  for (const [at, bytes] of [[ACPI_TABLES_ADDRESS, acpi.bytes], [SMBIOS_TABLES_ADDRESS, smbios.bytes]] as const) {
-    const target = memory.view(at, bytes.length)
-    if (!target) throw new Error(`the BIOS area at 0x${at.toString(16)} is not RAM`)
-    target.set(bytes)
-    cpu.invalidateCode(at, bytes.length)
-  }
+  writeGuestBytes(memory, cpu, ACPI_TABLES_ADDRESS, acpi.bytes)
+  writeGuestBytes(memory, cpu, SMBIOS_TABLES_ADDRESS, smbios.bytes)
   return {rsdpAddress: acpi.rsdpAddress, smbiosEntryPoint: smbios.entryPointAddress}
 }
 

@@ -188,8 +188,8 @@ export function loadLinux(
   }
 
   // Every check passed: write.
-  write(memory, cpu, KERNEL_ADDRESS, linux.kernel)
-  if (initrd && options.initrd) write(memory, cpu, initrd.base, options.initrd)
+  writeGuestBytes(memory, cpu, KERNEL_ADDRESS, linux.kernel)
+  if (initrd && options.initrd) writeGuestBytes(memory, cpu, initrd.base, options.initrd)
   const zeroPage = new Uint8Array(4096)
   zeroPage.set(linux.header, HDR.SETUP_SECTS)
   const dv = new DataView(zeroPage.buffer)
@@ -210,16 +210,16 @@ export function loadLinux(
     dv.setBigUint64(at + 8, BigInt(e.length), true)
     dv.setUint32(at + 16, e.type, true)
   })
-  write(memory, cpu, ZERO_PAGE_ADDRESS, zeroPage)
+  writeGuestBytes(memory, cpu, ZERO_PAGE_ADDRESS, zeroPage)
   const cmdlineBytes = new Uint8Array(cmdline.length + 1)
   cmdlineBytes.set(cmdline)
-  write(memory, cpu, COMMAND_LINE_ADDRESS, cmdlineBytes)
+  writeGuestBytes(memory, cpu, COMMAND_LINE_ADDRESS, cmdlineBytes)
   // GDT: null, null, __BOOT_CS flat code, __BOOT_DS flat data.
   const gdt = new Uint8Array(32)
   const gdv = new DataView(gdt.buffer)
   gdv.setBigUint64(0x10, 0x00cf9a000000ffffn, true)
   gdv.setBigUint64(0x18, 0x00cf92000000ffffn, true)
-  write(memory, cpu, GDT_ADDRESS, gdt)
+  writeGuestBytes(memory, cpu, GDT_ADDRESS, gdt)
 
   cpu.reset()
   cpu.setCr(0, 0x11) // PE, ET
@@ -233,7 +233,8 @@ export function loadLinux(
   return {protocol: linux.protocol, kernel: {base: KERNEL_ADDRESS, length: linux.kernel.length}, initrd, commandLine, e820}
 }
 
-function write(memory: GuestPhysicalAddressSpace, cpu: LinuxBootProcessor, gpa: number, bytes: Uint8Array): void {
+/** Copy `bytes` into guest RAM at `gpa` (which the layout says is RAM) and drop any code decoded from there. */
+export function writeGuestBytes(memory: GuestPhysicalAddressSpace, cpu: {invalidateCode(gpa: number, length: number): void}, gpa: number, bytes: Uint8Array): void {
   const target = memory.view(gpa, bytes.length)
   if (!target) throw new Error(`guest memory at 0x${gpa.toString(16)} is not mapped as the layout says`)
   target.set(bytes)
