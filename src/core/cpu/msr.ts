@@ -9,6 +9,13 @@
 import type {CpuCore} from './state.js'
 
 export const MSR_TSC = 0x10
+/**
+ * IA32_BIOS_SIGN_ID: the microcode update signature. Software writes 0, runs
+ * CPUID, and reads the loaded update's revision from EDX (Linux does at every
+ * boot). No update is ever loaded here: the revision reads 0 and writes are
+ * accepted and change nothing.
+ */
+export const MSR_BIOS_SIGN_ID = 0x8b
 export const MSR_SYSENTER_CS = 0x174
 export const MSR_SYSENTER_ESP = 0x175
 export const MSR_SYSENTER_EIP = 0x176
@@ -16,7 +23,7 @@ export const MSR_SYSENTER_EIP = 0x176
 const TWO_32 = 4294967296
 
 export function isKnownMsr(msr: number): boolean {
-  return msr === MSR_TSC || msr === MSR_SYSENTER_CS || msr === MSR_SYSENTER_ESP || msr === MSR_SYSENTER_EIP
+  return msr === MSR_TSC || msr === MSR_BIOS_SIGN_ID || msr === MSR_SYSENTER_CS || msr === MSR_SYSENTER_ESP || msr === MSR_SYSENTER_EIP
 }
 
 export function readTsc(cpu: CpuCore): number {

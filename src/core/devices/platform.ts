@@ -6,6 +6,7 @@ import {COPROCESSOR_ERROR_IRQ, CoprocessorError} from './emulated/coprocessor-er
 import {DebugExit} from './emulated/debug-exit.js'
 import {I8042} from './emulated/i8042.js'
 import {IoApic, type IoApicDelivery} from './emulated/io-apic.js'
+import {PcIoApicWiring} from './emulated/io-apic-isa-wiring.js'
 import {PicPair} from './emulated/pic.js'
 import {Pit} from './emulated/pit.js'
 import {PowerManagement} from './emulated/power-management.js'
@@ -55,7 +56,7 @@ export interface PlatformOptions {
   mathCoprocessor?: boolean
   /** Generation 1: drive the processor's IGNNE# input (port 0xF0 after an x87 error). */
   onIgnneChange?: (asserted: boolean) => void
-  /** Generation 2: the I/O APIC sends an interrupt to the local APICs. */
+  /** The I/O APIC sends an interrupt to the local APICs. */
   onApicInterrupt?: (delivery: IoApicDelivery) => void
 }
 
@@ -91,8 +92,7 @@ export class Platform {
     readonly common: CommonDevices,
     /** Null on Generation 2. */
     readonly legacy: LegacyDevices | null,
-    /** Generation 2's I/O APIC; null on Generation 1. */
-    readonly ioApic: IoApic | null = null,
+    readonly ioApic: IoApic,
   ) {}
 
   /** The processor's FERR# output changed (Generation 1 routes it to IRQ 13; Generation 2 has no such wiring). */
@@ -102,7 +102,7 @@ export class Platform {
 
   /** The local APICs' EOI of a level-triggered vector, broadcast to the I/O APIC. */
   endOfInterrupt(vector: number): void {
-    this.ioApic?.endOfInterrupt(vector)
+    this.ioApic.endOfInterrupt(vector)
   }
 
   get interruptController(): InterruptController | null {
@@ -144,7 +144,7 @@ export class Platform {
   }
 
   restoreState(state: unknown): void {
-    this.motherboard.restoreState(state)
+    this.motherboard.restoreState(withIoApicOfOlderStates(state, this.ioApic))
   }
 
   counters(): Record<string, unknown> {
@@ -178,10 +178,29 @@ function commonDeviceList(common: CommonDevices): Device[] {
   return [common.com1, common.com2, common.powerManagement, common.postCode, common.debugExit]
 }
 
-/** A Generation 1 (BIOS, PC/AT-compatible) machine's motherboard and devices. */
+/**
+ * Generation 1 machines were saved without an I/O APIC before they had one;
+ * such a state restores with it at power-on (all pins masked), which is what
+ * the guest had: an I/O APIC it never programmed.
+ */
+function withIoApicOfOlderStates(state: unknown, ioApic: IoApic): unknown {
+  if (typeof state !== 'object' || state === null) return state
+  const devices = (state as {devices?: unknown}).devices
+  if (typeof devices !== 'object' || devices === null || Array.isArray(devices) || ioApic.name in devices) return state
+  const reset = new IoApic()
+  return {...state, devices: {[ioApic.name]: reset.saveState(), ...devices}}
+}
+
+/**
+ * A Generation 1 (BIOS, PC/AT-compatible) machine's motherboard and devices:
+ * the 8259 pair and, as on Hyper-V's Generation 1 board, an I/O APIC beside
+ * it on the same ISA lines (IRQ0 on pin 2), which the OS uses once it leaves
+ * PIC mode.
+ */
 export function createGen1Platform(options: PlatformOptions): Platform {
   const pic = new PicPair({onInterruptRequest: options.onInterruptRequest})
-  const irqLines = new IsaInterruptLines([pic])
+  const ioApic = new IoApic({deliver: options.onApicInterrupt})
+  const irqLines = new IsaInterruptLines([pic, new PcIoApicWiring(ioApic)])
   const a20 = new A20Gate(options.onA20Change)
   const a20Enabled = options.a20Enabled ?? false
   a20.set('i8042', a20Enabled)
@@ -210,12 +229,12 @@ export function createGen1Platform(options: PlatformOptions): Platform {
   legacy.rtc.setStandardContents({memoryBytes: options.memoryBytes, mathCoprocessor: options.mathCoprocessor ?? true})
   const common = createCommonDevices(options, irqLines)
   const motherboard = new Motherboard({
-    // The PIC first: see MotherboardOptions.devices.
-    devices: [pic, legacy.pit, legacy.rtc, legacy.i8042, legacy.port92, legacy.coprocessorError, ...commonDeviceList(common)],
+    // The interrupt controllers first: see MotherboardOptions.devices.
+    devices: [pic, ioApic, legacy.pit, legacy.rtc, legacy.i8042, legacy.port92, legacy.coprocessorError, ...commonDeviceList(common)],
     irqLines,
     interruptController: pic,
   })
-  return new Platform(1, motherboard, common, legacy)
+  return new Platform(1, motherboard, common, legacy, ioApic)
 }
 
 /**

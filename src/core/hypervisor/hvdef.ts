@@ -40,6 +40,8 @@ export const HV_MSR = {
   EOI: 0x40000070,
   ICR: 0x40000071,
   TPR: 0x40000072,
+  /** The VP assist page: bit 0 enable, bits 63:12 its GPA. */
+  VP_ASSIST_PAGE: 0x40000073,
   SCONTROL: 0x40000080,
   SVERSION: 0x40000081,
   SIEFP: 0x40000082,

@@ -54,6 +54,7 @@ export const APIC_REG = {
 export const SVR_APIC_ENABLED = 1 << 8
 export const LVT_MASKED = 1 << 16
 export const LVT_TIMER_PERIODIC = 1 << 17
+const LVT_LEVEL_TRIGGERED = 1 << 15
 /** LVT and ICR delivery modes (10:8). */
 export const DELIVERY_MODE = {FIXED: 0, LOWEST_PRIORITY: 1, SMI: 2, NMI: 4, INIT: 5, STARTUP: 6, EXTINT: 7} as const
 /** ESR bits. */
@@ -200,6 +201,21 @@ export class LocalApic implements InterruptController {
   /** Attach the 8259 PIC (or any legacy INTR source) to LINT0. */
   setExternalInterruptSource(source: InterruptController | null): void {
     this.extInt = source
+  }
+
+  /**
+   * The state a PC's firmware leaves the boot processor's APIC in before it
+   * starts an operating system (MP specification 3.6.2.2, virtual wire mode):
+   * software-enabled, LINT0 unmasked in ExtINT mode so the 8259's INTR passes
+   * through, LINT1 as NMI. hv's own loaders (Multiboot, Linux) stand in for that
+   * firmware. Linux keeps LINT0 as it finds it when it sets up the APIC: left
+   * masked (the reset state), no PIC interrupt would ever reach the processor.
+   */
+  enterVirtualWireMode(): void {
+    this.svr |= SVR_APIC_ENABLED
+    this.lvt[LVT_LINT0] = (DELIVERY_MODE.EXTINT << 8) | LVT_LEVEL_TRIGGERED
+    this.lvt[LVT_LINT1] = (DELIVERY_MODE.NMI << 8) | LVT_LEVEL_TRIGGERED
+    this.update()
   }
 
   get hardwareEnabled(): boolean {

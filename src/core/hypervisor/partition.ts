@@ -42,7 +42,15 @@ export interface PartitionSavedState {
   hypercallMsr: MsrValue
   hypercallPage: number | null
   referenceTime100ns: number
-  vps: {index: number; cpu: CpuState; apic: LocalApicSavedState; synic: SynicSavedState; stimers: SyntheticTimersSavedState}[]
+  vps: {
+    index: number
+    cpu: CpuState
+    apic: LocalApicSavedState
+    synic: SynicSavedState
+    stimers: SyntheticTimersSavedState
+    /** HV_X64_MSR_VP_ASSIST_PAGE; absent in states saved before hv had it (it was never set then). */
+    vpAssistPage?: MsrValue
+  }[]
 }
 
 /**
@@ -232,6 +240,7 @@ export class Partition {
         apic: vp.apic.saveState(),
         synic: vp.synic.saveState(),
         stimers: vp.stimers.saveState(),
+        vpAssistPage: [...vp.vpAssistPage],
       })),
     }
   }
@@ -247,7 +256,9 @@ export class Partition {
       throw new Error('partition saved state has a different number of virtual processors')
     }
     for (const saved of state.vps) {
-      if (!this.vps[saved?.index] || !saved.apic || !saved.synic || !saved.stimers) {
+      const assist = saved?.vpAssistPage
+      const assistValid = assist === undefined || (Array.isArray(assist) && assist.length === 2 && assist.every((half) => Number.isInteger(half) && half >= 0 && half <= 0xffffffff))
+      if (!this.vps[saved?.index] || !saved.apic || !saved.synic || !saved.stimers || !assistValid) {
         throw new Error(`partition saved state has a malformed virtual processor entry (index ${saved?.index})`)
       }
     }
@@ -263,6 +274,7 @@ export class Partition {
       vp.apic.restoreState(saved.apic)
       vp.synic.restoreState(saved.synic, `SynIC of VP ${saved.index}`)
       vp.stimers.restoreState(saved.stimers, `synthetic timers of VP ${saved.index}`)
+      vp.vpAssistPage = saved.vpAssistPage ? [saved.vpAssistPage[0], saved.vpAssistPage[1]] : [0, 0]
     }
   }
 }

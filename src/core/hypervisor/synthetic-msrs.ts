@@ -58,6 +58,8 @@ export function readSyntheticMsr(vp: VirtualProcessor, msr: number): MsrValue | 
         : null
     case HV_MSR.TPR:
       return hasLow(p.privileges, L.AccessIntrCtrlRegs) ? [vp.apic.readRegister(APIC_REG.TPR), 0] : null
+    case HV_MSR.VP_ASSIST_PAGE:
+      return hasLow(p.privileges, L.AccessIntrCtrlRegs) ? [vp.vpAssistPage[0], vp.vpAssistPage[1]] : null
     default:
       return null // EOI is write-only
   }
@@ -102,6 +104,12 @@ export function writeSyntheticMsr(vp: VirtualProcessor, msr: number, lo: number,
     case HV_MSR.TPR:
       if (!hasLow(p.privileges, L.AccessIntrCtrlRegs) || hi !== 0 || lo > 0xff) return false
       vp.apic.writeRegister(APIC_REG.TPR, lo)
+      return true
+    case HV_MSR.VP_ASSIST_PAGE:
+      // Bits 11:1 are reserved; the GPA must be one the partition has.
+      if (!hasLow(p.privileges, L.AccessIntrCtrlRegs) || lo & 0xffe) return false
+      if ((hi * 0x100000 + (lo >>> 12)) >= p.memory.pageOffset.length) return false
+      vp.vpAssistPage = [lo >>> 0, hi >>> 0]
       return true
     default:
       // VP_INDEX, VP_RUNTIME, TIME_REF_COUNT and the frequencies are read-only; the rest are not implemented.

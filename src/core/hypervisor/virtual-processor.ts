@@ -34,6 +34,12 @@ export class VirtualProcessor {
   readonly apic: LocalApic
   readonly synic: Synic
   readonly stimers: SyntheticTimers
+  /**
+   * HV_X64_MSR_VP_ASSIST_PAGE as the guest wrote it ([lo, hi]). The page is
+   * the guest's own memory; the hypervisor would post lazy-EOI hints there,
+   * but it recommends none, so it never writes the page.
+   */
+  vpAssistPage: [number, number] = [0, 0]
   private readonly message = new InterceptMessage()
   private runtimeTotalNs = 0
 
@@ -82,6 +88,7 @@ export class VirtualProcessor {
 
   /** Power-on state of the VP's hypervisor-side state: local APIC, SynIC, synthetic timers. */
   resetSyntheticState(): void {
+    this.vpAssistPage = [0, 0]
     this.stimers.reset()
     this.synic.reset()
     this.apic.reset()

@@ -218,7 +218,11 @@ export class VmWorker {
     const image = this.bootImage
     if (image.kind === 'firmware') {
       loadFirmware(this.vid.memory, this.vp.cpu, image.image, image.fileName)
-    } else if (image.kind === 'linux') {
+      return
+    }
+    // hv's loaders stand in for the firmware, and leave the APIC as firmware does.
+    this.vp.apic.enterVirtualWireMode()
+    if (image.kind === 'linux') {
       const tables = installFirmwareTables(this.vid.memory, this.vp.cpu, this.vm)
       loadLinux(this.vid.memory, this.layout, this.vp.cpu, image.image, {
         fileName: image.fileName, commandLine: image.commandLine, initrd: image.initrd, initrdName: image.initrdName,

@@ -96,6 +96,14 @@ describe('MSR, CPUID, VMCALL, INVD exits', () => {
     expect(cpu.getReg(Reg.EDX)).toBe(0)
   })
 
+  it('IA32_BIOS_SIGN_ID (0x8B) is the processor\'s own: WRMSR 0, CPUID, RDMSR reads microcode revision 0 in EDX', () => {
+    const code = [...movImm(Reg.ECX, 0x8b), ...movImm(Reg.EAX, 0), ...movImm(Reg.EDX, 0), 0x0f, 0x30,
+      ...movImm(Reg.EAX, 1), 0x0f, 0xa2, ...movImm(Reg.ECX, 0x8b), ...movImm(Reg.EDX, 0x1234), 0x0f, 0x32, 0xf4]
+    const {cpu} = flatMachine(code)
+    expect(cpu.run(100).reason).toBe(ExitReason.Hlt)
+    expect([cpu.getReg(Reg.EAX), cpu.getReg(Reg.EDX)]).toEqual([0, 0])
+  })
+
   it('CPUID exits when intercepted, otherwise reports GenuineIntel', () => {
     const code = [...movImm(Reg.EAX, 0), 0x0f, 0xa2, 0xf4]
     const a = flatMachine(code, {cpuid: true}).cpu

@@ -146,6 +146,48 @@ describe('Generation 1 platform', () => {
     expect(run(b)).toEqual(run(a))
   })
 
+  it('has an I/O APIC beside the PICs on the same ISA lines, with the PIT on pin 2 and the cascade on no pin', () => {
+    const deliveries: {vector: number; pin: number}[] = []
+    const {platform, clock} = gen1({onApicInterrupt: (d) => deliveries.push({vector: d.vector, pin: d.pin})})
+    const route = (pin: number, vector: number) => {
+      platform.writeMmio(0xfec00000, 4, 0x10 + pin * 2)
+      platform.writeMmio(0xfec00010, 4, vector) // fixed, edge, unmasked
+    }
+    route(2, 0x30)
+    route(4, 0x34)
+    route(0, 0x40)
+    // COM1 raises IRQ 4: THR empty with its interrupt enabled and OUT2 set.
+    platform.writePort(0x3fc, 1, 0x08)
+    platform.writePort(0x3f9, 1, 0x02)
+    // The PIT's IRQ0 arrives on pin 2, never on pin 0.
+    platform.writePort(0x43, 1, 0x34)
+    platform.writePort(0x40, 1, 0x00)
+    platform.writePort(0x40, 1, 0x10)
+    for (let ms = 1; ms <= 50; ms++) clock.advanceBy(1_000_000) // about 14 periods of 3.4 ms
+    expect(deliveries[0]).toEqual({vector: 0x34, pin: 4})
+    expect(deliveries.slice(1).every((d) => d.vector === 0x30 && d.pin === 2)).toBe(true)
+    expect(deliveries.length).toBeGreaterThan(10)
+    // The PICs still see the same lines.
+    initialisePics(platform)
+    platform.writePort(0x3f9, 1, 0x00)
+    platform.writePort(0x3f9, 1, 0x02)
+    expect(takeInterrupts(platform)).toContain(0x24)
+  })
+
+  it('restores a state saved before Generation 1 had its I/O APIC, with the I/O APIC at power-on', () => {
+    const a = gen1()
+    initialisePics(a.platform)
+    const saved = JSON.parse(JSON.stringify(a.platform.saveState()))
+    delete saved.devices['io-apic']
+    const b = gen1()
+    b.platform.writeMmio(0xfec00000, 4, 0x18)
+    b.platform.writeMmio(0xfec00010, 4, 0x34)
+    b.platform.restoreState(saved)
+    b.platform.writeMmio(0xfec00000, 4, 0x18)
+    expect(b.platform.readMmio(0xfec00010, 4)).toBe(0x10000) // masked, as at power-on
+    expect(b.platform.readPort(0x21, 1)).toBe(0x00)
+  })
+
   it('returns to power-on state on reset', () => {
     const {platform} = gen1()
     initialisePics(platform)

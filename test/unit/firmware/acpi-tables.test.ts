@@ -100,7 +100,7 @@ describe('ACPI tables', () => {
     expect(u16(build({generation: 2}).tables.get('FACP')!.bytes, 109)).toBe(0)
   })
 
-  it('lists one enabled local APIC per VP; Generation 2 adds its I/O APIC and the interrupt overrides', () => {
+  it('lists one enabled local APIC per VP, the I/O APIC (ID after the processors) and the interrupt overrides on both generations', () => {
     const entriesOf = (madt: Uint8Array) => {
       const entries: Uint8Array[] = []
       for (let at = 44; at < madt.length; at += madt[at + 1]) entries.push(madt.subarray(at, at + madt[at + 1]))
@@ -115,8 +115,11 @@ describe('ACPI tables', () => {
       [1, 1, 1],
       [2, 2, 1],
     ])
-    // Generation 1 is a PC/AT with the 8259 pair only: no I/O APIC, no overrides.
-    expect(entries.some((entry) => entry[0] === 1 || entry[0] === 2)).toBe(false)
+    // Generation 1 has its I/O APIC beside the 8259 pair, as Hyper-V's does, with the PIT on pin 2.
+    const gen1IoApic = entries.find((entry) => entry[0] === 1)!
+    expect([gen1IoApic[2], u32(gen1IoApic, 4), u32(gen1IoApic, 8)]).toEqual([3, 0xfec00000, 0])
+    const gen1WithTimer = entriesOf(build({processorCount: 3, timerGsi: 2}).tables.get('APIC')!.bytes)
+    expect(gen1WithTimer.filter((entry) => entry[0] === 2).map((entry) => [entry[3], u32(entry, 4), u16(entry, 8)])).toEqual([[0, 2, 0x05], [9, 9, 0x0d]])
     expect(entries.some((entry) => entry[0] === 4 && entry[5] === 1)).toBe(true)
 
     const gen2 = entriesOf(build({generation: 2, processorCount: 3}).tables.get('APIC')!.bytes)

@@ -116,6 +116,17 @@ describe('local APIC', () => {
     expect(apic.acknowledge()).toBe(0x08)
   })
 
+  it('enters virtual wire mode as firmware leaves it: enabled, LINT0 ExtINT and LINT1 NMI unmasked', () => {
+    const {apic} = makeApic()
+    let picPending = true
+    apic.setExternalInterruptSource({hasInterrupt: () => picPending, acknowledge: () => ((picPending = false), 0x30)})
+    apic.enterVirtualWireMode()
+    expect(apic.softwareEnabled).toBe(true)
+    expect(apic.readRegister(R.LVT_LINT0)).toBe(0x8700)
+    expect(apic.readRegister(R.LVT_LINT1)).toBe(0x8400)
+    expect(apic.acknowledge()).toBe(0x30)
+  })
+
   it('runs a one-shot timer on the partition clock with the divider', () => {
     const {apic, clock} = makeApic()
     enable(apic)

@@ -53,6 +53,24 @@ describe('SynIC, synthetic timer and interrupt-control MSRs', () => {
     expect(writeSyntheticMsr(vp, HV_MSR.SVERSION, 1, 0)).toBe(false)
   })
 
+  it('keep the VP assist page Linux registers: reserved bits and pages outside the partition are refused, and it is saved', () => {
+    const {vp, partition} = machine()
+    expect(readSyntheticMsr(vp, HV_MSR.VP_ASSIST_PAGE)).toEqual([0, 0])
+    expect(writeSyntheticMsr(vp, HV_MSR.VP_ASSIST_PAGE, 0x10fc001, 0)).toBe(true)
+    expect(readSyntheticMsr(vp, HV_MSR.VP_ASSIST_PAGE)).toEqual([0x10fc001, 0])
+    expect(writeSyntheticMsr(vp, HV_MSR.VP_ASSIST_PAGE, 0x10fc003, 0)).toBe(false)
+    expect(writeSyntheticMsr(vp, HV_MSR.VP_ASSIST_PAGE, 0x1, 1)).toBe(false)
+    const saved = JSON.parse(JSON.stringify(partition.saveState()))
+    expect(saved.vps[0].vpAssistPage).toEqual([0x10fc001, 0])
+    partition.reset()
+    expect(readSyntheticMsr(vp, HV_MSR.VP_ASSIST_PAGE)).toEqual([0, 0])
+    partition.restoreState(saved)
+    expect(readSyntheticMsr(vp, HV_MSR.VP_ASSIST_PAGE)).toEqual([0x10fc001, 0])
+    delete saved.vps[0].vpAssistPage // a state from before hv kept it
+    partition.restoreState(saved)
+    expect(readSyntheticMsr(vp, HV_MSR.VP_ASSIST_PAGE)).toEqual([0, 0])
+  })
+
   it('check SINT vectors: 16-255 when unmasked, anything while masked', () => {
     const {vp} = machine()
     expect(readSyntheticMsr(vp, HV_MSR.SINT0 + 9)).toEqual([0x10000, 0])

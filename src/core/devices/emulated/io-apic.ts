@@ -49,11 +49,11 @@ export interface IoApicOptions {
 }
 
 /**
- * The I/O APIC of a Generation 2 machine (82093AA-compatible): IOREGSEL at
- * +0x00 and IOWIN at +0x10 of its page at 0xFEC00000, the ID, version
- * (24 entries) and arbitration registers, and 24 redirection entries. It is an
- * InterruptRouter on the ISA lines, which map to pins one to one (line n is
- * pin n; there is no PIT on Generation 2 for the usual IRQ0 -> pin 2 override).
+ * The I/O APIC (82093AA-compatible): IOREGSEL at +0x00 and IOWIN at +0x10 of
+ * its page at 0xFEC00000, the ID, version (24 entries) and arbitration
+ * registers, and 24 redirection entries. It is an InterruptRouter whose inputs
+ * are its pins: Generation 2 connects ISA line n to pin n, Generation 1 through
+ * PcIoApicWiring (IRQ0 on pin 2).
  * Edge entries send on a rising edge; level entries send while the line is
  * asserted and remote IRR is clear, set remote IRR, and send again after the
  * EOI broadcast of their vector (`endOfInterrupt`) if the line is still high.

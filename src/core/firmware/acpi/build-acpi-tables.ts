@@ -30,9 +30,10 @@ export interface AcpiTablesConfig {
   vmbusMmio: {base: number; length: number}
   vmbusIrq: number
   /**
-   * The I/O APIC input the PIT's IRQ0 arrives on. PCs wire it to pin 2 and
-   * say so with an override; pass 0 for a board that maps IRQ0 to pin 0
-   * (no override is written then). Defaults to 0: hv's I/O APIC maps ISA line n to pin n.
+   * The I/O APIC input the PIT's IRQ0 arrives on. PCs (hv's Generation 1)
+   * wire it to pin 2 and say so with an override; pass 0 for a board that maps
+   * IRQ0 to pin 0 (no override is written then). Defaults to 0, Generation 2's
+   * one-to-one wiring.
    */
   timerGsi?: number
 }
@@ -81,7 +82,7 @@ export function buildAcpiTables(config: AcpiTablesConfig, at: number): AcpiTable
   if (!Number.isInteger(at) || at % RSDP_ALIGNMENT !== 0 || at < 0 || at > 0xffffffff) {
     throw new RangeError(`ACPI tables must start on a 16-byte boundary below 4 GiB (got ${at})`)
   }
-  const timerGsi = config.timerGsi ?? 0 // hv's I/O APIC wires ISA line n to pin n
+  const timerGsi = config.timerGsi ?? 0
   const overrides: InterruptOverride[] = []
   if (timerGsi !== 0) overrides.push({isaIrq: 0, gsi: timerGsi, flags: INTI_ACTIVE_HIGH | INTI_EDGE})
   overrides.push({isaIrq: SCI_IRQ, gsi: SCI_IRQ, flags: INTI_ACTIVE_HIGH | INTI_LEVEL})

@@ -56,13 +56,12 @@ export function buildMadt(config: MadtConfig): Uint8Array {
   for (let vp = 0; vp < config.processorCount; vp++) {
     body.u8(ENTRY_LOCAL_APIC).u8(8).u8(vp).u8(vp).u32(LOCAL_APIC_ENABLED)
   }
-  // hv's Generation 1 board, like a PC/AT, has only the 8259 pair (the local APIC takes it as
-  // ExtINT on LINT0, virtual wire mode); Generation 2 has an I/O APIC instead.
-  if (config.generation === 2) {
-    body.u8(ENTRY_IO_APIC).u8(12).u8(config.ioApicId).u8(0).u32(IO_APIC_ADDRESS).u32(0)
-    for (const override of config.overrides) {
-      body.u8(ENTRY_INTERRUPT_SOURCE_OVERRIDE).u8(10).u8(0).u8(override.isaIrq).u32(override.gsi).u16(override.flags)
-    }
+  // Both generations have an I/O APIC, as Hyper-V's do (Generation 1 beside its 8259 pair).
+  // Linux leaves the 8259's LINT0 path masked once the MADT lists local APICs,
+  // so without an I/O APIC no ISA interrupt (the COM ports') would reach it.
+  body.u8(ENTRY_IO_APIC).u8(12).u8(config.ioApicId).u8(0).u32(IO_APIC_ADDRESS).u32(0)
+  for (const override of config.overrides) {
+    body.u8(ENTRY_INTERRUPT_SOURCE_OVERRIDE).u8(10).u8(0).u8(override.isaIrq).u32(override.gsi).u16(override.flags)
   }
   // LINT1 carries NMI on every processor, as on PCs.
   body.u8(ENTRY_LOCAL_APIC_NMI).u8(6).u8(ALL_PROCESSORS).u16(INTI_CONFORMS).u8(LINT1)

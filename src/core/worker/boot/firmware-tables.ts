@@ -6,6 +6,7 @@
  * for the SMBIOS entry point).
  */
 import {buildAcpiTables, buildSmbiosTables, DEFAULT_VMBUS_IRQ, DEFAULT_VMBUS_MMIO} from '../../firmware/index.js'
+import {PC_TIMER_IO_APIC_PIN} from '../../devices/emulated/io-apic-isa-wiring.js'
 import type {GuestPhysicalAddressSpace} from '../../hypervisor/guest-memory.js'
 import type {VmRecord} from '../../store/schema.js'
 import {writeGuestBytes} from './linux-boot.js'
@@ -28,6 +29,8 @@ export function installFirmwareTables(
     processorCount: vm.processor.count,
     vmbusMmio: DEFAULT_VMBUS_MMIO,
     vmbusIrq: DEFAULT_VMBUS_IRQ,
+    // The platform's wiring (createGen1Platform): the PIT reaches the I/O APIC on pin 2.
+    timerGsi: vm.generation === 1 ? PC_TIMER_IO_APIC_PIN : 0,
   }, ACPI_TABLES_ADDRESS)
   const smbios = buildSmbiosTables({
     generation: vm.generation,
