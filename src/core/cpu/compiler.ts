@@ -813,7 +813,10 @@ class Generator {
         return true
       case 0x85: return this.test(i, `${this.reg(i.reg)}`)
       case 0xa9: this.flagsFrom(Producer.Logic, '', '', `${this.reg(0)} & ${i.imm | 0}`); return true
-      case 0xf7: return i.reg === 0 && this.test(i, `${i.imm | 0}`)
+      case 0xf7:
+        if (i.reg === 4) return this.multiply(i)
+        return i.reg === 0 && this.test(i, `${i.imm | 0}`)
+      case 0x1af: case 0x69: case 0x6b: return this.multiplyTruncated(i)
       case 0x89:
         if (!i.isMem) this.emit(`${this.reg(i.rm)} = ${this.reg(i.reg)};`)
         else {
@@ -897,6 +900,43 @@ class Generator {
       return true
     }
     return false
+  }
+
+  /**
+   * IMUL r32, r/m32 (0F AF) and IMUL r32, r/m32, imm (69, 6B): the low half of
+   * the signed product. CF and OF say whether it lost bits, SF/ZF/PF follow the
+   * result and AF is clear, as the interpreter's mulFlags leaves them (Intel
+   * leaves all but CF and OF undefined): the Shift producer's form. The float
+   * product equals Math.imul exactly when the product fits in 32 bits, and
+   * lies outside the int32 range otherwise.
+   */
+  private multiplyTruncated(i: Instr): boolean {
+    if (i.isMem) this.load('y', i)
+    else this.emit(`y = ${this.reg(i.rm)};`)
+    this.emit(`x = ${i.opcode === 0x1af ? this.reg(i.reg) : `${i.imm | 0}`}; t = Math.imul(x, y); ${this.reg(i.reg)} = t;`)
+    if (this.flagsDead()) return true
+    this.emit(`fe = x * y !== t ? ${0x801} : 0; fr = t;`)
+    this.pending = Producer.Shift
+    this.known = Producer.Shift
+    return true
+  }
+
+  /**
+   * MUL r/m32 (F7 /4): EDX:EAX = EAX * r/m32, unsigned. The high half is exact
+   * from two 16 x 32-bit partial products (each below 2^48). CF = OF = high half
+   * non-zero; the other flags as the interpreter's mulFlags leaves them.
+   */
+  private multiply(i: Instr): boolean {
+    if (i.isMem) this.load('y', i)
+    else this.emit(`y = ${this.reg(i.rm)};`)
+    this.emit(`x = ${this.reg(0)} >>> 0; y >>>= 0; t = Math.imul(x, y);`)
+    this.emit(`fa = (x >>> 16) * y; fb = (fa % 65536) * 65536 + (x & 65535) * y; v = (Math.floor(fa / 65536) + Math.floor(fb / 4294967296)) | 0;`)
+    this.emit(`${this.reg(0)} = t; ${this.reg(2)} = v;`)
+    if (this.flagsDead()) return true
+    this.emit(`fe = v !== 0 ? ${0x801} : 0; fr = t;`)
+    this.pending = Producer.Shift
+    this.known = Producer.Shift
+    return true
   }
 
   private alu(aluOp: number, i: Instr, form: 'rm' | 'reg' | 'acc', src: string, k: number, next: number): boolean {

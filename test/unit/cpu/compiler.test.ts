@@ -27,7 +27,7 @@ function randomInstruction(rand: () => number): number[] {
   const imm = rand()
   const b1 = rand() % 8 // any byte register, AH..BH included
   const b2 = rand() % 8
-  switch (rand() % 32) {
+  switch (rand() % 37) {
     case 22: return [0x38, 0xc0 | (b2 << 3) | b1]
     case 23: return [0x3a, 0x46 | (b1 << 3), disp]
     case 24: return [0x80, 0xf8 | b1, imm & 0xff]
@@ -58,7 +58,12 @@ function randomInstruction(rand: () => number): number[] {
     case 17: return [0x50 + r1, 0x58 + r2]
     case 18: return [0x00 + (op << 3), 0xc0 | (r2 << 3) | r1] // 8-bit ALU (handler)
     case 19: return [0xf7, 0xc0 | (r1), ...le32(imm)] // test r, imm32
-    case 20: return [0x0f, 0xaf, 0xc0 | (r1 << 3) | r2] // imul (handler)
+    case 20: return [0x0f, 0xaf, 0xc0 | (r1 << 3) | r2] // imul r, r/m
+    case 32: return [0x0f, 0xaf, 0x46 | (r1 << 3), disp] // imul r, m
+    case 33: return [0x6b, 0xc0 | (r1 << 3) | r2, imm & 0xff] // imul r, r/m, imm8
+    case 34: return [0x69, 0x46 | (r1 << 3), disp, ...le32(imm)] // imul r, m, imm32
+    case 35: return [0xf7, 0xe0 | r1] // mul r
+    case 36: return [0xf7, 0x66, disp, 0x70 + (rand() % 16), 2, 0x89, 0xc0 | (r2 << 3) | r1] // mul m; jcc on its flags
     default: return [0xc1, 0x46 | ((rand() % 2 ? 4 : 5) << 3), disp, imm & 31] // shift memory
   }
 }
