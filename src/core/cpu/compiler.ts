@@ -28,8 +28,8 @@ import {
 import {inPort, outPort, stringIo} from './execute/io.js'
 import {hlt, undefinedOpcode} from './execute/system.js'
 import {getCF, materializeFlags, PARITY, testCondition} from './flags.js'
-import {read16, read32, read8, write32, write8} from './mmu.js'
-import {linearAddress} from './segmentation.js'
+import {read16, read32, read8, write16, write32, write8} from './mmu.js'
+import {linearAddress, WIDE_SEGMENT_SHIFT} from './segmentation.js'
 import type {CpuCore} from './state.js'
 
 /** Most instructions in one compiled region. */
@@ -44,7 +44,7 @@ export class Block {
     readonly run: (c: CpuCore, max: number, entry: number) => number,
     /** Instructions from the entry to the first budget check (the caller makes sure they fit). */
     readonly length: number,
-    /** Segments (bit per Seg) that must be flat for the block to run. */
+    /** Segments that must be flat (bit per Seg) or wide (bit WIDE_SEGMENT_SHIFT + Seg) for the block to run. */
     readonly needFlat: number,
     /** The label this block enters the region function at. */
     readonly label: number,
@@ -67,21 +67,25 @@ const ENDS_BLOCK = new Set<unknown>([
 /** Instructions that typically exit to the host; blocks stop before them. */
 const EXITS_OFTEN = new Set<unknown>([inPort, outPort, stringIo])
 
-// The slow paths of inlined memory accesses: full segment checks, then the normal access.
-function readSegment32(c: CpuCore, s: number, offset: number): number {
-  return read32(c, linearAddress(c, s, offset >>> 0, 4, false))
+// The slow paths of inlined memory accesses, given the linear address the inlined code
+// computed (offset plus the segment's base): full segment checks, then the normal access.
+function readSegment32(c: CpuCore, s: number, lin: number): number {
+  return read32(c, linearAddress(c, s, (lin - c.segBase[s]!) >>> 0, 4, false))
 }
-function writeSegment32(c: CpuCore, s: number, offset: number, v: number): void {
-  write32(c, linearAddress(c, s, offset >>> 0, 4, true), v)
+function writeSegment32(c: CpuCore, s: number, lin: number, v: number): void {
+  write32(c, linearAddress(c, s, (lin - c.segBase[s]!) >>> 0, 4, true), v)
 }
-function readSegment8(c: CpuCore, s: number, offset: number): number {
-  return read8(c, linearAddress(c, s, offset >>> 0, 1, false))
+function readSegment8(c: CpuCore, s: number, lin: number): number {
+  return read8(c, linearAddress(c, s, (lin - c.segBase[s]!) >>> 0, 1, false))
 }
-function writeSegment8(c: CpuCore, s: number, offset: number, v: number): void {
-  write8(c, linearAddress(c, s, offset >>> 0, 1, true), v)
+function writeSegment8(c: CpuCore, s: number, lin: number, v: number): void {
+  write8(c, linearAddress(c, s, (lin - c.segBase[s]!) >>> 0, 1, true), v)
 }
-function readSegment16(c: CpuCore, s: number, offset: number): number {
-  return read16(c, linearAddress(c, s, offset >>> 0, 2, false))
+function readSegment16(c: CpuCore, s: number, lin: number): number {
+  return read16(c, linearAddress(c, s, (lin - c.segBase[s]!) >>> 0, 2, false))
+}
+function writeSegment16(c: CpuCore, s: number, lin: number, v: number): void {
+  write16(c, linearAddress(c, s, (lin - c.segBase[s]!) >>> 0, 2, true), v)
 }
 
 /** What produced the flags that the locals hold. */
@@ -131,6 +135,14 @@ function commitCode(p: Producer): string {
 const commitFlags = new Function('c', 'p', 'fa', 'fb', 'fr', 'fe', 'fcf',
   `switch (p) { ${Array.from({length: Producer.Eager}, (_, k) => `case ${k + 1}: ${commitCode(k + 1)} break;`).join(' ')} }`,
 ) as (c: CpuCore, p: Producer, fa: number, fb: number, fr: number, fe: number, fcf: boolean) => void
+
+/**
+ * A JavaScript expression for all six arithmetic flags as EFLAGS bits, from
+ * expressions for CF and OF, the 32-bit result and AF (0 or 16).
+ */
+function eagerFlagsCode(cf: string, of: string, result: string, af: string): string {
+  return `(${cf} ? 1 : 0) | (PARITY[${result} & 255] << 2) | (${af}) | (${result} === 0 ? 64 : 0) | (${result} < 0 ? 128 : 0) | (${of} ? 2048 : 0)`
+}
 
 /**
  * A JavaScript expression for all six arithmetic flags (as EFLAGS bits) of the
@@ -358,21 +370,23 @@ export function compileBlock(cpu: CpuCore, page: CodePage, physicalPage: number,
   type Factory = (...args: unknown[]) => (c: CpuCore, max: number, entry: number) => number
   let factory: Factory
   try {
-    const params = ['RS', 'I', 'H', 'EIPS', 'LENS', 'r', 'tlb', 'ram', 'ram32', 'PARITY', 'tc', 'getCF', 'mat', 'commit', 'condOf', 'flagsOf', 'cfOf', 'rd32', 'wr32', 'rd8', 'wr8', 'rd16']
+    const params = ['RS', 'I', 'H', 'EIPS', 'LENS', 'r', 'tlb', 'ram', 'ram32', 'PARITY', 'tc', 'getCF', 'mat', 'commit', 'condOf', 'flagsOf', 'cfOf', 'rd32', 'wr32', 'rd8', 'wr8', 'rd16', 'wr16']
     factory = new Function(...params, out.source()) as Factory
   } catch {
     return null // not expected; the interpreter runs the code instead
   }
   const fn = factory(out.runStarts, code.list, code.list.map((i) => i.handler), code.eips, code.list.map((i) => i.length), cpu.regs, cpu.tlb,
     cpu.ram, cpu.ram32, PARITY, testCondition, getCF, materializeFlags, commitFlags, condOf, flagsOf, cfOf, readSegment32, writeSegment32, readSegment8, writeSegment8,
-    readSegment16)
-  // Calls through the shared exit alone (label -1: nothing runs, nothing changes) while the
-  // function is still interpreted, so that V8 has seen its calls and stores before it optimises
-  // the loop; otherwise the first real exit of every run is a deoptimisation, and the code V8
-  // then keeps using is its on-stack-replacement copy of the loop, much slower. V8 records what
-  // a function does only once it has run a multiple of its own size in bytecode (a feedback
-  // vector is allocated lazily): one call is not enough, WARM_UP_CALLS are (about 40 µs).
-  for (let k = 0; k < WARM_UP_CALLS; k++) fn(cpu, 0, -1)
+    readSegment16, writeSegment16)
+  // A region with a loop: calls through the shared exit alone (label -1: nothing runs, nothing
+  // changes) while the function is still interpreted, so that V8 has seen its calls and stores
+  // before it optimises the loop; otherwise the first real exit of every run is a deoptimisation,
+  // and the code V8 then keeps using is its on-stack-replacement copy of the loop, much slower.
+  // V8 records what a function does only once it has run a multiple of its own size in bytecode
+  // (a feedback vector is allocated lazily): one call is not enough, WARM_UP_CALLS are. They cost
+  // as much as compiling the region again, so a region without a loop, which V8 optimises from
+  // its ordinary calls, goes without.
+  if (out.loops) for (let k = 0; k < WARM_UP_CALLS; k++) fn(cpu, 0, -1)
   for (const [o, label] of out.entries()) {
     const old = page.blocks[o]
     if (label !== 0 && (old === undefined || (old !== null && old.pageStart !== pageStart))) {
@@ -416,6 +430,8 @@ class Generator {
   private readonly overwritten: boolean[] = []
   /** The instruction being emitted. */
   private current = 0
+  /** A jump goes back to an instruction at or before its own: one call of the function can run for long. */
+  loops = false
   /**
    * Labels at which CF is clear on every path that reaches them: all their
    * predecessors in the region clear it (AND, OR, XOR, TEST) and nothing after
@@ -618,6 +634,7 @@ class Generator {
   private jumpCode(o: number): string {
     const label = this.labels.get(o)
     if (label === undefined) return this.leave(this.eipAt(o), Producer.Dynamic, true)
+    if (o <= this.code.offsets[this.current]!) this.loops = true
     return `{ if (n > max - ${this.runLength[label]}) ${this.leave(this.eipAt(o), Producer.Dynamic, true)} lbl = ${label}; continue; }`
   }
 
@@ -636,11 +653,24 @@ class Generator {
   }
 
   /** `r/m` memory operand offset (32-bit addressing) as an expression; `accessed` marks its segment as needed flat. */
+  /**
+   * The linear address of a memory operand (`accessed`), or its offset alone
+   * (LEA). DS, ES, SS and CS must be flat for the block to run; FS and GS
+   * (Linux's per-CPU data and its stack canary) need only be wide, and their
+   * base is added as it is when the access runs.
+   */
   private address(i: Instr, accessed = true): string {
     let e = `${i.disp | 0}`
     if (i.base >= 0) e += ` + ${this.reg(i.base)}`
     if (i.index >= 0) e += ` + (${this.reg(i.index)} << ${i.scale})`
-    if (accessed) this.needFlat |= 1 << i.seg
+    if (accessed) {
+      if (i.seg === Seg.FS || i.seg === Seg.GS) {
+        this.needFlat |= 1 << (WIDE_SEGMENT_SHIFT + i.seg)
+        e += ` + c.segBase[${i.seg}]`
+      } else {
+        this.needFlat |= 1 << i.seg
+      }
+    }
     return `((${e}) | 0)`
   }
 
@@ -696,7 +726,7 @@ class Generator {
     if (!cannotThrow(i)) this.emit(`pc = ${k};`)
     // A fault in inlined code: the flags before the instruction and the register locals go to the processor.
     const flagsBefore = commitCode(this.pending)
-    if (i.opSize === 4 && i.addr32 && !i.lock && this.inline(i, k, next)) {
+    if (i.addr32 && !i.lock && (i.opSize === 4 ? this.inline(i, k, next) : this.inline16(i, k, next))) {
       if (!cannotThrow(i)) this.catchCases.push(`case ${k}: ${flagsBefore} ${this.writeBack()}c.startEsp = r[4]; break;`)
       return
     }
@@ -739,11 +769,12 @@ class Generator {
   private inline(i: Instr, k: number, next: number): boolean {
     const op = i.opcode
     // ALU: 01 09 21 29 31 39 (r/m, reg), 03 0B 23 2B 33 3B (reg, r/m), 05.. (eAX, imm), 81/83 (r/m, imm)
-    const aluOp = op < 0x40 && (op & 7) <= 5 && [0, 1, 4, 5, 6, 7].includes((op >> 3) & 7) ? (op >> 3) & 7 : -1
+    // (ADC 11 13 15 and SBB 19 1B 1D, 81/83 /2 /3 too.)
+    const aluOp = op < 0x40 && (op & 7) <= 5 && (op & 6) !== 6 ? (op >> 3) & 7 : -1
     if (aluOp >= 0 && (op & 7) === 1) return this.alu(aluOp, i, 'rm', `${this.reg(i.reg)}`, k, next)
     if (aluOp >= 0 && (op & 7) === 3) return this.alu(aluOp, i, 'reg', '', k, next)
     if (aluOp >= 0 && (op & 7) === 5) return this.alu(aluOp, i, 'acc', `${i.imm | 0}`, k, next)
-    if ((op === 0x81 || op === 0x83) && i.reg !== 2 && i.reg !== 3) return this.alu(i.reg, i, 'rm', `${i.imm | 0}`, k, next)
+    if (op === 0x81 || op === 0x83) return this.alu(i.reg, i, 'rm', `${i.imm | 0}`, k, next)
     switch (op) {
       case 0x38: case 0x3a: { // CMP r/m8, r8 and CMP r8, r/m8
         this.loadByte(op === 0x38 ? 'x' : 'y', i)
@@ -806,10 +837,7 @@ class Generator {
         return true
       case 0x1b7:
         if (!i.isMem) this.emit(`${this.reg(i.reg)} = ${this.reg(i.rm)} & 65535;`)
-        else {
-          this.emit(`lin = ${this.address(i)}; e = tlb[lin >>> 12];`)
-          this.emit(`${this.reg(i.reg)} = (e & rmask) !== 0 && (lin & 4095) !== 4095 ? ram[((e & -4096) | (lin & 4095)) >>> 0] | (ram[(((e & -4096) | (lin & 4095)) >>> 0) + 1] << 8) : rd16(c, ${i.seg}, lin);`)
-        }
+        else this.load16(this.reg(i.reg), i)
         return true
       case 0x85: return this.test(i, `${this.reg(i.reg)}`)
       case 0xa9: this.flagsFrom(Producer.Logic, '', '', `${this.reg(0)} & ${i.imm | 0}`); return true
@@ -872,6 +900,45 @@ class Generator {
         this.branch('v !== 0', next + i.imm, next)
         return true
     }
+    if (op >= 0xb8 && op <= 0xbf) {
+      this.emit(`${this.reg(op & 7)} = ${i.imm | 0};`)
+      return true
+    }
+    if (op >= 0x190 && op <= 0x19f) { // SETcc r/m8
+      const cond = conditionCode(this.known, op & 0xf)
+      if (!i.isMem) {
+        this.setByteReg(i.rm, `${cond} ? 1 : 0`)
+        return true
+      }
+      this.emit(`v = ${cond} ? 1 : 0; lin = ${this.address(i)};`)
+      this.storeByte('v', i.seg)
+      this.checkInvalidation(k, next)
+      return true
+    }
+    if (op >= 0x140 && op <= 0x14f) { // CMOVcc r32, r/m32: the source is read (and may fault) whatever the condition
+      if (i.isMem) this.load('y', i)
+      else this.emit(`y = ${this.reg(i.rm)};`)
+      this.emit(`if (${conditionCode(this.known, op & 0xf)}) ${this.reg(i.reg)} = y;`)
+      return true
+    }
+    if (op === 0xff && (i.reg === 0 || i.reg === 1) && i.isMem) { // INC/DEC m32
+      this.load('x', i)
+      this.emit(`t = (x ${i.reg ? '-' : '+'} 1) | 0;`)
+      this.store('t', i.seg)
+      this.flagsFrom(i.reg ? Producer.Dec : Producer.Inc, 'x', '', 't')
+      this.checkInvalidation(k, next)
+      return true
+    }
+    if (op === 0xf7 && (i.reg === 2 || i.reg === 3) && !i.isMem) { // NOT, NEG r32
+      if (i.reg === 2) {
+        this.emit(`${this.reg(i.rm)} = ~${this.reg(i.rm)};`)
+        return true
+      }
+      this.emit(`y = ${this.reg(i.rm)}; t = (0 - y) | 0; ${this.reg(i.rm)} = t;`)
+      this.flagsFrom(Producer.Sub, '0', 'y', 't')
+      return true
+    }
+    if (op === 0xd3 && (i.reg === 4 || i.reg === 5 || i.reg === 7) && !i.isMem) return this.shiftByCl(i)
     if (op >= 0x40 && op <= 0x4f) {
       const n = op & 7
       const dec = op >= 0x48
@@ -939,15 +1006,27 @@ class Generator {
     return true
   }
 
+  /**
+   * The ALU group on 32-bit operands: ADD, OR, ADC, SBB, AND, SUB, XOR, CMP.
+   * ADC and SBB take CF into `v` first (from wherever the flags are) and
+   * produce all six flags at once (the Eager producer).
+   */
   private alu(aluOp: number, i: Instr, form: 'rm' | 'reg' | 'acc', src: string, k: number, next: number): boolean {
     const producer = aluOp === 0 ? Producer.Add : aluOp === 5 || aluOp === 7 ? Producer.Sub : Producer.Logic
+    const carry = aluOp === 2 || aluOp === 3
     const expr = (a: string, b: string): string =>
-      aluOp === 0 ? `(${a} + ${b}) | 0` : aluOp === 1 ? `${a} | ${b}` : aluOp === 4 ? `${a} & ${b}` : aluOp === 6 ? `${a} ^ ${b}` : `(${a} - ${b}) | 0`
+      aluOp === 0 ? `(${a} + ${b}) | 0` : aluOp === 1 ? `${a} | ${b}` : aluOp === 2 ? `(${a} + ${b} + v) | 0` : aluOp === 3 ? `(${a} - ${b} - v) | 0`
+        : aluOp === 4 ? `${a} & ${b}` : aluOp === 6 ? `${a} ^ ${b}` : `(${a} - ${b}) | 0`
+    const flags = (): void => {
+      if (carry) this.carryFlags(aluOp === 3)
+      else this.flagsFrom(producer, 'x', 'y', 't')
+    }
     const writes = aluOp !== 7
+    if (carry) this.emit(`v = ${conditionCode(this.known, 2)} ? 1 : 0;`)
     if (form === 'acc') {
       this.emit(`x = ${this.reg(0)}; y = ${src}; t = ${expr('x', 'y')};`)
       if (writes) this.emit(`${this.reg(0)} = t;`)
-      this.flagsFrom(producer, 'x', 'y', 't')
+      flags()
       return true
     }
     if (form === 'reg') {
@@ -955,7 +1034,7 @@ class Generator {
       else this.emit(`y = ${this.reg(i.rm)};`)
       this.emit(`x = ${this.reg(i.reg)}; t = ${expr('x', 'y')};`)
       if (writes) this.emit(`${this.reg(i.reg)} = t;`)
-      this.flagsFrom(producer, 'x', 'y', 't')
+      flags()
       return true
     }
     // r/m destination
@@ -963,15 +1042,25 @@ class Generator {
     if (!i.isMem) {
       this.emit(`x = ${this.reg(i.rm)}; t = ${expr('x', 'y')};`)
       if (writes) this.emit(`${this.reg(i.rm)} = t;`)
-      this.flagsFrom(producer, 'x', 'y', 't')
+      flags()
       return true
     }
     this.load('x', i)
     this.emit(`t = ${expr('x', 'y')};`)
     if (writes) this.store('t', i.seg)
-    this.flagsFrom(producer, 'x', 'y', 't')
+    flags()
     if (writes) this.checkInvalidation(k, next)
     return true
+  }
+
+  /** All six flags of ADC (`sub` false) or SBB of x and y with carry-in v, result t, into `fe`. */
+  private carryFlags(sub: boolean): void {
+    if (this.flagsDead()) return
+    const cf = sub ? '(x >>> 0) < (y >>> 0) + v' : '(x >>> 0) + (y >>> 0) + v > 4294967295'
+    const of = sub ? '((x ^ y) & (x ^ t)) < 0' : '((x ^ t) & (y ^ t)) < 0'
+    this.emit(`fe = ${eagerFlagsCode(cf, of, 't', '(x ^ y ^ t) & 16')};`)
+    this.pending = Producer.Eager
+    this.known = Producer.Eager
   }
 
   /** Flags of a byte CMP/TEST whose operands are in x and y; `shifted` is the result shifted left by 24. */
@@ -990,6 +1079,62 @@ class Generator {
     else this.emit(`x = ${this.reg(i.rm)};`)
     this.flagsFrom(Producer.Logic, '', '', `x & ${src}`)
     return true
+  }
+
+  /**
+   * SHL, SHR, SAR of a 32-bit register by CL (masked to 5 bits). A count of 0
+   * changes nothing, flags included; otherwise the flags are the interpreter's
+   * (shiftResult): CF the last bit out, OF as for a count of 1, AF clear. Which
+   * of the two it is is known only when the code runs: all six flags go to `fe`.
+   */
+  private shiftByCl(i: Instr): boolean {
+    const op = i.reg
+    const before = allFlagsCode(this.known)
+    this.emit(`x = ${this.reg(i.rm)}; y = ${this.reg(1)} & 31;`)
+    const [result, cf, of] = op === 4 ? ['x << y', '((x >>> (32 - y)) & 1) !== 0', '(t < 0) !== (((x >>> (32 - y)) & 1) !== 0)']
+      : op === 5 ? ['x >>> y | 0', '((x >>> (y - 1)) & 1) !== 0', 'x < 0']
+        : ['x >> y', '((x >> (y - 1)) & 1) !== 0', 'false']
+    this.emit(`if (y !== 0) { t = ${result}; ${this.reg(i.rm)} = t; fe = ${eagerFlagsCode(cf, of, 't', '0')}; } else fe = (${before}) & ${ALL};`)
+    this.pending = Producer.Eager
+    this.known = Producer.Eager
+    return true
+  }
+
+  /**
+   * The 16-bit forms compiled blocks inline: MOV r/m16, r16 (66 89), MOV r16,
+   * r/m16 (66 8B) and MOV r/m16, imm16 (66 C7). A 16-bit register write keeps
+   * the upper half of the 32-bit register.
+   */
+  private inline16(i: Instr, k: number, next: number): boolean {
+    const op = i.opcode
+    const setReg16 = (n: number, value: string) => this.emit(`${this.reg(n)} = (${this.reg(n)} & -65536) | ((${value}) & 65535);`)
+    if (op === 0x8b || (op === 0x89 && !i.isMem)) {
+      const [to, from] = op === 0x8b ? [i.reg, i.rm] : [i.rm, i.reg]
+      if (!i.isMem) setReg16(to, this.reg(from))
+      else {
+        this.load16('v', i)
+        setReg16(to, 'v')
+      }
+      return true
+    }
+    if (op === 0x89 || (op === 0xc7 && i.reg === 0)) {
+      const value = op === 0x89 ? `${this.reg(i.reg)} & 65535` : `${i.imm & 0xffff}`
+      if (!i.isMem) {
+        setReg16(i.rm, value)
+        return true
+      }
+      this.emit(`lin = ${this.address(i)}; v = ${value};`)
+      this.emit(`e = tlb[lin >>> 12]; if ((e & wmask) !== 0 && (lin & 4095) !== 4095) { p = ((e & -4096) | (lin & 4095)) >>> 0; ram[p] = v; ram[p + 1] = v >> 8; } else { wr16(c, ${i.seg}, lin, v); sw = 1; }`)
+      this.checkInvalidation(k, next)
+      return true
+    }
+    return false
+  }
+
+  /** Load the 16-bit memory operand of `i` (zero-extended) into `target`. */
+  private load16(target: string, i: Instr): void {
+    this.emit(`lin = ${this.address(i)}; e = tlb[lin >>> 12];`)
+    this.emit(`${target} = (e & rmask) !== 0 && (lin & 4095) !== 4095 ? ram[((e & -4096) | (lin & 4095)) >>> 0] | (ram[(((e & -4096) | (lin & 4095)) >>> 0) + 1] << 8) : rd16(c, ${i.seg}, lin);`)
   }
 
   /** Group 2 by a constant count on a 32-bit operand: ROL, ROR, SHL, SHR, SAR. */
@@ -1050,7 +1195,7 @@ class Generator {
     const body = this.lines.map((l) => '        ' + l.replaceAll('RELOAD', reload).replaceAll('WRITE_BACK ', writeBack))
     return [
       'return function block(c, max, lbl) {',
-      `  let fa = 0, fb = 0, fr = 0, fe = 0, fcf = false, x = 0, y = 0, t = 0, v = 0, lin = 0, e = 0, fk = 0, sw = 0, pc = 0, n = 0, ek = 0, ex = 0, rmask = c.readMask, wmask = c.writeMask${locals};`,
+      `  let fa = 0, fb = 0, fr = 0, fe = 0, fcf = false, x = 0, y = 0, t = 0, v = 0, lin = 0, e = 0, p = 0, fk = 0, sw = 0, pc = 0, n = 0, ek = 0, ex = 0, rmask = c.readMask, wmask = c.writeMask${locals};`,
       '  try {',
       '    run: if (lbl >= 0) for (;;) {',
       '      switch (lbl) {',

@@ -66,17 +66,25 @@ export function updateSegmentChecks(cpu: CpuCore, s: number): void {
   updateFlatBit(cpu, s)
 }
 
+/** `cpu.flatMask` bit WIDE_SEGMENT_SHIFT + s: segment s is wide. */
+export const WIDE_SEGMENT_SHIFT = 8
+
 /**
- * Keep `cpu.flatMask` up to date: bit s is set when segment s spans the whole
+ * Keep `cpu.flatMask` up to date. Bit s is set when segment s spans the whole
  * 4 GiB with base 0 and allows reads and writes (for SS also: a 32-bit stack),
  * so that compiled code may use offsets as linear addresses (code-cache.ts).
+ * Bit WIDE_SEGMENT_SHIFT + s is set when it spans 4 GiB, readable and
+ * writable, from any base ("wide"): no offset can fault on its limit, so
+ * compiled code adds the base and goes on (Linux's per-CPU FS and its GS).
  */
 function updateFlatBit(cpu: CpuCore, s: number): void {
-  const flat = cpu.segBase[s] === 0 && cpu.segLo[s] === 0 && cpu.segHi[s] === 0xffffffff &&
+  const wide = cpu.segLo[s] === 0 && cpu.segHi[s] === 0xffffffff &&
     (s === Seg.CS || cpu.segFlags[s] === (SEG_READABLE | SEG_WRITABLE)) &&
     (s !== Seg.SS || (cpu.segAccess[s]! & ACC_DB) !== 0) &&
     (s !== Seg.CS || (cpu.segAccess[s]! & ACC_DB) !== 0)
-  const mask = flat ? cpu.flatMask | (1 << s) : cpu.flatMask & ~(1 << s)
+  const flat = wide && cpu.segBase[s] === 0
+  const bits = (1 << s) | (1 << (WIDE_SEGMENT_SHIFT + s))
+  const mask = (cpu.flatMask & ~bits) | (flat ? 1 << s : 0) | (wide ? 1 << (WIDE_SEGMENT_SHIFT + s) : 0)
   // A compiled block checked the segments it uses when it started: one that stops
   // being flat under it (MOV DS inside the block, say) must end the block there.
   if (mask !== cpu.flatMask) cpu.leaveBlock = true

@@ -83,7 +83,10 @@ export class CpuCore {
   readonly segHi = new Float64Array(6)
   /** SEG_READABLE | SEG_WRITABLE, or 0 for a null/unusable segment. */
   readonly segFlags = new Uint8Array(6)
-  /** Bit s: segment s is flat (see segmentation.ts, updateFlatBit). */
+  /**
+   * Bit s: segment s is flat; bit WIDE_SEGMENT_SHIFT + s: it spans 4 GiB from
+   * some base (see segmentation.ts, updateFlatBit).
+   */
   flatMask = 0
 
   // ---- System registers ----

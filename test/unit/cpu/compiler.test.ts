@@ -4,7 +4,7 @@
  * compiled and interpreted, including flags, memory, faults and exits.
  */
 import {describe, expect, it} from 'vitest'
-import {ExitReason, flatMachine, le32, movImm, Reg} from './machine.js'
+import {ExitReason, flatMachine, le32, movImm, Reg, Seg} from './machine.js'
 
 function prng(seed: number): () => number {
   let x = seed | 1
@@ -27,7 +27,7 @@ function randomInstruction(rand: () => number): number[] {
   const imm = rand()
   const b1 = rand() % 8 // any byte register, AH..BH included
   const b2 = rand() % 8
-  switch (rand() % 37) {
+  switch (rand() % 51) {
     case 22: return [0x38, 0xc0 | (b2 << 3) | b1]
     case 23: return [0x3a, 0x46 | (b1 << 3), disp]
     case 24: return [0x80, 0xf8 | b1, imm & 0xff]
@@ -64,25 +64,53 @@ function randomInstruction(rand: () => number): number[] {
     case 34: return [0x69, 0x46 | (r1 << 3), disp, ...le32(imm)] // imul r, m, imm32
     case 35: return [0xf7, 0xe0 | r1] // mul r
     case 36: return [0xf7, 0x66, disp, 0x70 + (rand() % 16), 2, 0x89, 0xc0 | (r2 << 3) | r1] // mul m; jcc on its flags
+    case 37: return [[0x11, 0x19][rand() % 2]!, 0xc0 | (r2 << 3) | r1] // adc/sbb r/m, r
+    case 38: return [[0x13, 0x1b][rand() % 2]!, 0x46 | (r1 << 3), disp] // adc/sbb r, m
+    case 39: return [0x83, 0xc0 | ((2 + (rand() % 2)) << 3) | r1, imm & 0xff, 0x70 + (rand() % 16), 2, 0x89, 0xc0 | (r2 << 3) | r1] // adc/sbb r, imm8; jcc
+    case 40: return [[0x11, 0x19][rand() % 2]!, 0x46 | (r1 << 3), disp] // adc/sbb m, r
+    case 41: return [0x0f, 0x90 + (rand() % 16), 0x46, disp] // setcc m8
+    case 42: return [0x0f, 0x40 + (rand() % 16), 0xc0 | (r1 << 3) | r2] // cmovcc r, r
+    case 43: return [0x0f, 0x40 + (rand() % 16), 0x46 | (r1 << 3), disp] // cmovcc r, m
+    case 44: return [0xff, 0x46 | ((rand() % 2) << 3), disp] // inc/dec m32
+    case 45: return [0xf7, 0xc0 | ((2 + (rand() % 2)) << 3) | r1] // not/neg r
+    case 46: return [0xd3, 0xc0 | ([4, 5, 7][rand() % 3]! << 3) | r1, 0x70 + (rand() % 16), 2, 0x89, 0xc0 | (r2 << 3) | r1] // shift r, cl; jcc
+    case 47: return rand() % 2 ? [0x66, [0x89, 0x8b][rand() % 2]!, 0x46 | (r1 << 3), disp] : [0x66, [0x89, 0x8b][rand() % 2]!, 0xc0 | (r1 << 3) | r2] // 16-bit mov
+    case 48: return [0x66, 0xc7, 0x46, disp, imm & 0xff, (imm >> 8) & 0xff] // mov m16, imm16
+    // ADC and SBB where the carry-in decides the carry out: all ones plus 0 and 1, 0 minus 0 and 1.
+    case 49: return [0x83, 0xc8 | r1, 0xff, 0xf8 + (rand() % 2), 0x83, 0xd0 | r1, 0x00, 0x0f, 0x92, 0xc0 | r2]
+    case 50: return [0x31, 0xc0 | (r1 << 3) | r1, 0xf8 + (rand() % 2), 0x83, 0xd8 | r1, 0x00, 0x0f, 0x92, 0xc0 | r2]
     default: return [0xc1, 0x46 | ((rand() % 2 ? 4 : 5) << 3), disp, imm & 31] // shift memory
   }
 }
 
-function program(rand: () => number): number[] {
+/** ModRM bytes of randomInstruction's memory forms: [ESI + disp8] with any reg field. */
+const isEsiDisp8 = (modrm: number) => (modrm & 0xc7) === 0x46
+
+/**
+ * `segmentPrefixes`: put an FS or GS override (64, 65) on some memory operands,
+ * as Linux's per-CPU accesses (%fs:) and stack canary (%gs:) have them.
+ */
+function program(rand: () => number, segmentPrefixes = false): number[] {
   const body: number[] = []
   const count = 5 + (rand() % 40)
-  for (let n = 0; n < count; n++) body.push(...randomInstruction(rand))
+  for (let n = 0; n < count; n++) {
+    const instruction = randomInstruction(rand)
+    const modrm = instruction[0] === 0x0f ? instruction[2]! : instruction[1]!
+    if (segmentPrefixes && isEsiDisp8(modrm) && rand() % 2 === 0) body.push(rand() % 2 ? 0x64 : 0x65)
+    body.push(...instruction)
+  }
   const loop = [0x4d, 0x0f, 0x85, ...le32(-(body.length + 1 + 6))] // dec ebp; jnz body
   return [...movImm(Reg.ESI, 0x20000), ...movImm(Reg.EBP, 6), ...body, ...loop, 0xf4]
 }
 
-function runBoth(code: number[], seedRegs: number[]) {
+function runBoth(code: number[], seedRegs: number[], setUp: (m: ReturnType<typeof flatMachine>) => void = () => {}) {
   const results = [true, false].map((compile) => {
     const m = flatMachine(code, {exceptionBitmap: 0xffffffff})
     m.cpu.codeCache.compile = compile
     m.cpu.codeCache.compileThreshold = 1
     FREE.forEach((r, n) => m.cpu.setReg(r, seedRegs[n]!))
-    for (let k = 0; k < 0x100; k++) m.mem.ram[0x20000 + k] = (k * 37 + seedRegs[0]!) & 0xff
+    for (let k = 0; k < 0x300; k++) m.mem.ram[0x20000 + k] = (k * 37 + seedRegs[0]!) & 0xff
+    setUp(m)
     const exit = m.cpu.run(100_000)
     return {
       reason: exit.reason,
@@ -91,7 +119,7 @@ function runBoth(code: number[], seedRegs: number[]) {
       eflags: m.cpu.getEflags(),
       eip: m.cpu.eip,
       count: m.cpu.instructionCount,
-      data: Array.from(m.mem.ram.subarray(0x20000, 0x20100)),
+      data: Array.from(m.mem.ram.subarray(0x20000, 0x20300)),
     }
   })
   return results
@@ -106,6 +134,34 @@ describe('compiled blocks behave like the interpreter', () => {
       expect(compiled!.reason).toBe(ExitReason.Hlt)
       expect(compiled).toEqual(interpreted)
     }
+  })
+
+  it('with FS and GS spanning 4 GiB from a base (Linux\'s per-CPU segment): the base is added', () => {
+    const rand = prng(4096)
+    for (let n = 0; n < 150; n++) {
+      const code = program(rand, true)
+      const [compiled, interpreted] = runBoth(code, FREE.map(() => rand()), ({cpu}) => {
+        cpu.setSegment(Seg.FS, {selector: 0x10, base: 0x100, limit: 0xffffffff, access: 0xc093})
+        cpu.setSegment(Seg.GS, {selector: 0x10, base: 0x200, limit: 0xffffffff, access: 0xc093})
+      })
+      expect(compiled!.reason).toBe(ExitReason.Hlt)
+      expect(compiled).toEqual(interpreted)
+    }
+  })
+
+  it('with an FS that does not span 4 GiB: limits fault as in the interpreter', () => {
+    const rand = prng(31337)
+    let faults = 0
+    for (let n = 0; n < 100; n++) {
+      const code = program(rand, true)
+      const [compiled, interpreted] = runBoth(code, FREE.map(() => rand()), ({cpu}) => {
+        cpu.setSegment(Seg.FS, {selector: 0x10, base: 0x100, limit: 0x20040, access: 0x4093})
+        cpu.setSegment(Seg.GS, {selector: 0x10, base: 0x200, limit: 0xffffffff, access: 0xc093})
+      })
+      if (compiled!.reason === ExitReason.Exception) faults++
+      expect(compiled).toEqual(interpreted)
+    }
+    expect(faults).toBeGreaterThan(10)
   })
 
   it('at every stop of a run cut into small budgets (the state a host sees between runs)', () => {
