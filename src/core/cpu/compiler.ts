@@ -33,7 +33,7 @@ import {linearAddress, WIDE_SEGMENT_SHIFT} from './segmentation.js'
 import type {CpuCore} from './state.js'
 
 /** Most instructions in one compiled region. */
-const MAX_REGION = 128
+export const MAX_REGION = 128
 
 /** Calls through the shared exit before a region first runs (see compileBlock). */
 const WARM_UP_CALLS = 128
@@ -776,6 +776,8 @@ class Generator {
     if (aluOp >= 0 && (op & 7) === 5) return this.alu(aluOp, i, 'acc', `${i.imm | 0}`, k, next)
     if (op === 0x81 || op === 0x83) return this.alu(i.reg, i, 'rm', `${i.imm | 0}`, k, next)
     switch (op) {
+      case 0x08: case 0x0a: case 0x20: case 0x22: case 0x28: case 0x2a: case 0x30: case 0x32:
+        return this.byteAlu(i, k, next)
       case 0x38: case 0x3a: { // CMP r/m8, r8 and CMP r8, r/m8
         this.loadByte(op === 0x38 ? 'x' : 'y', i)
         this.emit(`${op === 0x38 ? 'y' : 'x'} = ${this.byteReg(i.reg)};`)
@@ -843,6 +845,7 @@ class Generator {
       case 0xa9: this.flagsFrom(Producer.Logic, '', '', `${this.reg(0)} & ${i.imm | 0}`); return true
       case 0xf7:
         if (i.reg === 4) return this.multiply(i)
+        if (i.reg === 2 || i.reg === 3) return !i.isMem && this.notOrNegate(i)
         return i.reg === 0 && this.test(i, `${i.imm | 0}`)
       case 0x1af: case 0x69: case 0x6b: return this.multiplyTruncated(i)
       case 0x89:
@@ -927,15 +930,6 @@ class Generator {
       this.store('t', i.seg)
       this.flagsFrom(i.reg ? Producer.Dec : Producer.Inc, 'x', '', 't')
       this.checkInvalidation(k, next)
-      return true
-    }
-    if (op === 0xf7 && (i.reg === 2 || i.reg === 3) && !i.isMem) { // NOT, NEG r32
-      if (i.reg === 2) {
-        this.emit(`${this.reg(i.rm)} = ~${this.reg(i.rm)};`)
-        return true
-      }
-      this.emit(`y = ${this.reg(i.rm)}; t = (0 - y) | 0; ${this.reg(i.rm)} = t;`)
-      this.flagsFrom(Producer.Sub, '0', 'y', 't')
       return true
     }
     if (op === 0xd3 && (i.reg === 4 || i.reg === 5 || i.reg === 7) && !i.isMem) return this.shiftByCl(i)
@@ -1053,6 +1047,17 @@ class Generator {
     return true
   }
 
+  /** NOT r32 (no flags) and NEG r32 (the flags of 0 - r32). */
+  private notOrNegate(i: Instr): boolean {
+    if (i.reg === 2) {
+      this.emit(`${this.reg(i.rm)} = ~${this.reg(i.rm)};`)
+      return true
+    }
+    this.emit(`y = ${this.reg(i.rm)}; t = (0 - y) | 0; ${this.reg(i.rm)} = t;`)
+    this.flagsFrom(Producer.Sub, '0', 'y', 't')
+    return true
+  }
+
   /** All six flags of ADC (`sub` false) or SBB of x and y with carry-in v, result t, into `fe`. */
   private carryFlags(sub: boolean): void {
     if (this.flagsDead()) return
@@ -1061,6 +1066,31 @@ class Generator {
     this.emit(`fe = ${eagerFlagsCode(cf, of, 't', '(x ^ y ^ t) & 16')};`)
     this.pending = Producer.Eager
     this.known = Producer.Eager
+  }
+
+  /**
+   * OR, AND, SUB, XOR on bytes, either way round: 08/0A, 20/22, 28/2A, 30/32.
+   * The destination's value goes to x, the source's to y, as for CMP.
+   */
+  private byteAlu(i: Instr, k: number, next: number): boolean {
+    const op = i.opcode
+    const toRegister = (op & 2) !== 0
+    const aluOp = op >> 3
+    const expr = aluOp === 1 ? 'x | y' : aluOp === 4 ? 'x & y' : aluOp === 5 ? '(x - y) & 255' : 'x ^ y'
+    if (toRegister) {
+      this.loadByte('y', i)
+      this.emit(`x = ${this.byteReg(i.reg)}; t = ${expr};`)
+      this.setByteReg(i.reg, 't')
+    } else {
+      this.loadByte('x', i)
+      this.emit(`y = ${this.byteReg(i.reg)}; t = ${expr};`)
+      if (i.isMem) this.storeByte('t', i.seg)
+      else this.setByteReg(i.rm, 't')
+    }
+    if (aluOp === 5) this.byteFlags(Producer.Sub8, '(x << 24) - (y << 24)')
+    else this.byteFlags(Producer.Logic8, 't << 24')
+    if (!toRegister && i.isMem) this.checkInvalidation(k, next)
+    return true
   }
 
   /** Flags of a byte CMP/TEST whose operands are in x and y; `shifted` is the result shifted left by 24. */
@@ -1117,6 +1147,9 @@ class Generator {
       }
       return true
     }
+    if ((op === 0xc1 || op === 0xd1) && !i.isMem && (i.reg === 4 || i.reg === 5 || i.reg === 7)) {
+      return this.shift16(i, op === 0xd1 ? 1 : i.imm & 31)
+    }
     if (op === 0x89 || (op === 0xc7 && i.reg === 0)) {
       const value = op === 0x89 ? `${this.reg(i.reg)} & 65535` : `${i.imm & 0xffff}`
       if (!i.isMem) {
@@ -1129,6 +1162,38 @@ class Generator {
       return true
     }
     return false
+  }
+
+  /**
+   * SHL, SHR, SAR of a 16-bit register by a constant (masked to 5 bits, so it
+   * can pass 16), with the interpreter's flags (shiftResult): CF the last bit
+   * out (none past 16), OF as for a count of 1, AF clear, all six into `fe`.
+   */
+  private shift16(i: Instr, count: number): boolean {
+    if (count === 0) return true
+    const a = `(${this.reg(i.rm)} & 65535)`
+    let result: string
+    let cf: string
+    let of: string
+    if (i.reg === 4) {
+      result = `(${a} << ${count}) & 65535`
+      cf = count <= 16 ? `((${a} >>> ${16 - count}) & 1) !== 0` : 'false'
+      of = `((t & 32768) !== 0) !== (${cf})`
+    } else if (i.reg === 5) {
+      result = count >= 16 ? '0' : `${a} >>> ${count}`
+      cf = count <= 16 ? `((${a} >>> ${count - 1}) & 1) !== 0` : 'false'
+      of = `(${a} & 32768) !== 0`
+    } else {
+      const signed = `((${a} << 16) >> 16)`
+      result = `(${signed} >> ${count >= 16 ? 15 : count}) & 65535`
+      cf = `((${signed} >> ${count > 16 ? 15 : count - 1}) & 1) !== 0`
+      of = 'false'
+    }
+    this.emit(`t = ${result}; fe = (${cf} ? 1 : 0) | (PARITY[t & 255] << 2) | (t === 0 ? 64 : 0) | ((t & 32768) !== 0 ? 128 : 0) | (${of} ? 2048 : 0);`)
+    this.emit(`${this.reg(i.rm)} = (${this.reg(i.rm)} & -65536) | t;`)
+    this.pending = Producer.Eager
+    this.known = Producer.Eager
+    return true
   }
 
   /** Load the 16-bit memory operand of `i` (zero-extended) into `target`. */

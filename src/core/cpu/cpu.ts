@@ -8,7 +8,7 @@ import {
   type InterruptController, type Processor, Reg, Seg, type SegmentRegister, type VmExit,
 } from './api.js'
 import {codePageFor, flushCodeCache, invalidateCodeRange} from './code-cache.js'
-import {compileBlock} from './compiler.js'
+import {compileBlock, MAX_REGION} from './compiler.js'
 import {
   CPU_SIGNATURE, CR0_CD, CR0_ET, CR0_NW, CR0_PE, DB, EFLAGS_FIXED, EFLAGS_WRITABLE, IF, NMI_VECTOR, RF, TF, VM,
 } from './constants.js'
@@ -271,7 +271,10 @@ export class Cpu extends CpuCore implements Processor {
             let block = page.blocks[offset]
             // The same physical code at another linear address (a shared page mapped elsewhere): compile it again there.
             if (block && block.pageStart !== (pageStart | 0)) block = page.blocks[offset] = undefined
-            if (block === undefined && ++page.arrivals[offset]! >= this.codeCache.compileThreshold) {
+            // Only with budget left for a whole region: at the end of a slice the budget check keeps
+            // blocks from running, and counting arrivals there would compile a region at every
+            // instruction of the tail, none of which could run either.
+            if (block === undefined && limit - count >= MAX_REGION && ++page.arrivals[offset]! >= this.codeCache.compileThreshold) {
               block = compileBlock(this, page, physicalPage, offset, eip)
               page.blocks[offset] = block
             }

@@ -27,7 +27,7 @@ function randomInstruction(rand: () => number): number[] {
   const imm = rand()
   const b1 = rand() % 8 // any byte register, AH..BH included
   const b2 = rand() % 8
-  switch (rand() % 51) {
+  switch (rand() % 54) {
     case 22: return [0x38, 0xc0 | (b2 << 3) | b1]
     case 23: return [0x3a, 0x46 | (b1 << 3), disp]
     case 24: return [0x80, 0xf8 | b1, imm & 0xff]
@@ -79,6 +79,9 @@ function randomInstruction(rand: () => number): number[] {
     // ADC and SBB where the carry-in decides the carry out: all ones plus 0 and 1, 0 minus 0 and 1.
     case 49: return [0x83, 0xc8 | r1, 0xff, 0xf8 + (rand() % 2), 0x83, 0xd0 | r1, 0x00, 0x0f, 0x92, 0xc0 | r2]
     case 50: return [0x31, 0xc0 | (r1 << 3) | r1, 0xf8 + (rand() % 2), 0x83, 0xd8 | r1, 0x00, 0x0f, 0x92, 0xc0 | r2]
+    case 51: return [[0x08, 0x0a, 0x20, 0x22, 0x28, 0x2a, 0x30, 0x32][rand() % 8]!, 0x46 | (b1 << 3), disp, 0x70 + (rand() % 16), 2, 0x89, 0xc0 | (r2 << 3) | r1] // byte ALU with memory; jcc
+    case 52: return [[0x08, 0x0a, 0x20, 0x22, 0x28, 0x2a, 0x30, 0x32][rand() % 8]!, 0xc0 | (b1 << 3) | b2, 0x0f, 0x90 + (rand() % 16), 0xc0 | r2] // byte ALU on registers; setcc
+    case 53: return [0x66, [0xc1, 0xd1][rand() % 2]!, 0xc0 | ([4, 5, 7][rand() % 3]! << 3) | r1, imm & 0x1f, 0x0f, 0x90 + (rand() % 16), 0xc0 | r2].filter((_, n, all) => all[1] === 0xc1 || n !== 3) // 16-bit shift; setcc
     default: return [0xc1, 0x46 | ((rand() % 2 ? 4 : 5) << 3), disp, imm & 31] // shift memory
   }
 }
