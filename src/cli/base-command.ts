@@ -118,7 +118,8 @@ export abstract class HvCommand extends Command {
     view: View<T, O>,
     flags: {json?: boolean; format?: OutputFormat},
   ): Promise<void> {
-    process.stdout.write(await renderItems(items, view, this.outputFormat(flags)))
+    const format = flags.json || flags.format ? this.outputFormat(flags) : view.defaultFormat ?? 'table'
+    process.stdout.write(await renderItems(items, view, format))
   }
 
   /** A warning on stderr, as PowerShell's WARNING: stream, as -WarningAction says. */

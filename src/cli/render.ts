@@ -20,6 +20,8 @@ export interface View<T, O extends object> {
   object: (item: T) => O
   /** The default table columns. */
   columns: Column<T>[]
+  /** How the cmdlet shows its objects when no format is asked for (a table unless it says list, as Get-VHD does). */
+  defaultFormat?: 'table' | 'list'
 }
 
 export async function renderItems<T, O extends object>(items: readonly T[], view: View<T, O>, format: OutputFormat): Promise<string> {

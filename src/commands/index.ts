@@ -61,6 +61,28 @@ import DisableVmResourceMetering from './disable-vmresourcemetering.js'
 import EnableVmResourceMetering from './enable-vmresourcemetering.js'
 import MeasureVm from './measure-vm.js'
 import ResetVmResourceMetering from './reset-vmresourcemetering.js'
+// Virtual hard disks.
+import ConvertVhd from './convert-vhd.js'
+import GetVhd from './get-vhd.js'
+import MergeVhd from './merge-vhd.js'
+import NewVhd from './new-vhd.js'
+import OptimizeVhd from './optimize-vhd.js'
+import TestVhd from './test-vhd.js'
+// Drives and controllers.
+import AddVmHardDiskDrive from './add-vmharddiskdrive.js'
+import GetVmHardDiskDrive from './get-vmharddiskdrive.js'
+import SetVmHardDiskDrive from './set-vmharddiskdrive.js'
+import RemoveVmHardDiskDrive from './remove-vmharddiskdrive.js'
+import AddVmDvdDrive from './add-vmdvddrive.js'
+import GetVmDvdDrive from './get-vmdvddrive.js'
+import SetVmDvdDrive from './set-vmdvddrive.js'
+import RemoveVmDvdDrive from './remove-vmdvddrive.js'
+import AddVmScsiController from './add-vmscsicontroller.js'
+import GetVmScsiController from './get-vmscsicontroller.js'
+import RemoveVmScsiController from './remove-vmscsicontroller.js'
+import GetVmIdeController from './get-vmidecontroller.js'
+import GetVmFloppyDiskDrive from './get-vmfloppydiskdrive.js'
+import SetVmFloppyDiskDrive from './set-vmfloppydiskdrive.js'
 
 export const COMMANDS = {
   'disable-vmintegrationservice': DisableVmIntegrationService,
@@ -120,4 +142,26 @@ export const COMMANDS = {
   'enable-vmresourcemetering': EnableVmResourceMetering,
   'measure-vm': MeasureVm,
   'reset-vmresourcemetering': ResetVmResourceMetering,
+  // Virtual hard disks.
+  'convert-vhd': ConvertVhd,
+  'get-vhd': GetVhd,
+  'merge-vhd': MergeVhd,
+  'new-vhd': NewVhd,
+  'optimize-vhd': OptimizeVhd,
+  'test-vhd': TestVhd,
+  // Drives and controllers.
+  'add-vmharddiskdrive': AddVmHardDiskDrive,
+  'get-vmharddiskdrive': GetVmHardDiskDrive,
+  'set-vmharddiskdrive': SetVmHardDiskDrive,
+  'remove-vmharddiskdrive': RemoveVmHardDiskDrive,
+  'add-vmdvddrive': AddVmDvdDrive,
+  'get-vmdvddrive': GetVmDvdDrive,
+  'set-vmdvddrive': SetVmDvdDrive,
+  'remove-vmdvddrive': RemoveVmDvdDrive,
+  'add-vmscsicontroller': AddVmScsiController,
+  'get-vmscsicontroller': GetVmScsiController,
+  'remove-vmscsicontroller': RemoveVmScsiController,
+  'get-vmidecontroller': GetVmIdeController,
+  'get-vmfloppydiskdrive': GetVmFloppyDiskDrive,
+  'set-vmfloppydiskdrive': SetVmFloppyDiskDrive,
 }

@@ -4,7 +4,7 @@
  * cmdlets' PascalCase property names.
  */
 
-export const SCHEMA_VERSION = 4
+export const SCHEMA_VERSION = 5
 
 export const VM_STATES = [
   'Off', 'Running', 'Paused', 'Saved', 'Starting', 'Stopping', 'Saving', 'Pausing', 'Resuming', 'Reset', 'Other',
@@ -166,6 +166,33 @@ export interface ComPortSettings {
   debuggerMode: OnOffState
 }
 
+/** Where a drive hangs: Generation 1's two IDE controllers, or a SCSI controller (Generation 2's only kind). */
+export const CONTROLLER_TYPES = ['IDE', 'SCSI'] as const
+export type ControllerType = (typeof CONTROLLER_TYPES)[number]
+
+export type DriveKind = 'HardDisk' | 'DvdDrive'
+
+/** One drive of a VM: a hard disk drive with its image, or a DVD drive with an ISO image or none. */
+export interface DriveSettings {
+  kind: DriveKind
+  controllerType: ControllerType
+  controllerNumber: number
+  controllerLocation: number
+  /** The VHD/VHDX image of a hard disk drive; the ISO image in a DVD drive, or null when it is empty. */
+  path: string | null
+  /** The drive's instance (a GUID), the middle of its Hyper-V Id. */
+  id: string
+}
+
+/** A VM's storage configuration, as Hyper-V's lists controllers and drives. */
+export interface StorageSettings {
+  /** SCSI controllers by number: the instance GUID each one's VMBus channel is offered with. */
+  scsiControllers: string[]
+  drives: DriveSettings[]
+  /** Generation 1's floppy drive: its .vfd image, or null when it is empty. */
+  floppyPath: string | null
+}
+
 /** The worker process serving a running VM. */
 export interface WorkerRecord {
   pid: number
@@ -237,6 +264,8 @@ export interface VmRecord {
   resourceMetering: ResourceMeteringRecord | null
   /** COM1 and COM2, in that order. */
   comPorts: ComPortSettings[]
+  /** Controllers and drives. */
+  storage: StorageSettings
 }
 
 /**
@@ -308,6 +337,8 @@ export interface CheckpointConfiguration {
   video: VideoSettings
   /** Absent in checkpoints taken before COM ports were configurable: applying one keeps the VM's ports. */
   comPorts?: ComPortSettings[]
+  /** Absent in checkpoints taken before VMs had drives: applying one keeps the VM's. */
+  storage?: StorageSettings
 }
 
 /**
@@ -440,6 +471,23 @@ export const MIGRATIONS: Record<number, (doc: Record<string, unknown>) => Record
     }))
     return {...doc, schemaVersion: 4, vms, checkpoints}
   },
+  // Version 5: controllers and drives, as a new VM of the generation has them (Generation 1: an empty DVD drive
+  // on IDE 1:0; Generation 2: one SCSI controller).
+  4: (doc) => ({
+    ...doc,
+    schemaVersion: 5,
+    vms: (doc.vms as Array<Record<string, unknown>>).map((vm) => ({storage: defaultStorage(vm.generation === 2 ? 2 : 1), ...vm})),
+  }),
+}
+
+/** A new VM's controllers and drives, as New-VM gives them: Generation 1 an empty DVD drive at IDE 1:0, Generation 2 one SCSI controller. */
+export function defaultStorage(generation: 1 | 2): StorageSettings {
+  if (generation === 2) return {scsiControllers: [globalThis.crypto.randomUUID()], drives: [], floppyPath: null}
+  return {
+    scsiControllers: [],
+    drives: [{kind: 'DvdDrive', controllerType: 'IDE', controllerNumber: 1, controllerLocation: 0, path: null, id: globalThis.crypto.randomUUID()}],
+    floppyPath: null,
+  }
 }
 
 /** Defaults of what schema 4 added to the processor settings. */

@@ -1,4 +1,5 @@
-import {isAbsolute, join} from 'node:path'
+import {mkdirSync} from 'node:fs'
+import {dirname, isAbsolute, join, resolve} from 'node:path'
 
 import {InvalidArgumentError, InvalidStateError} from '../errors.js'
 import {resolveHvHome} from '../store/paths.js'
@@ -8,7 +9,7 @@ import {
   type MemorySettings, type ProcessorSettings, type StoreDocument, type TimeMode, type TripleFaultAction, type VmRecord,
   type VmSettings,
 } from '../store/schema.js'
-import {defaultComPorts, defaultFirmware, defaultVideo} from '../store/schema.js'
+import {defaultComPorts, defaultFirmware, defaultStorage, defaultVideo} from '../store/schema.js'
 import {Store} from '../store/store.js'
 import {validateBootSource} from './boot-source.js'
 import {CheckpointService} from './checkpoints/checkpoint-service.js'
@@ -19,6 +20,9 @@ import {ResourceMeteringService, validateSaveInterval} from './metering/metering
 import {logEvent} from './event-log.js'
 import {applyNewVmBootDevice, type NewVmBootDevice} from './firmware/boot-order.js'
 import {FirmwareService} from './firmware/firmware-service.js'
+import {DriveService} from './storage/drive-service.js'
+import {storageOf} from './storage/controllers.js'
+import {VirtualDiskService} from './storage/virtual-disk-service.js'
 import {upgradeVmVersion} from './host-versions.js'
 import {DEFAULT_VM_VERSION, resolveHost, SUPPORTED_VM_VERSIONS, type ResolvedHost} from './host.js'
 import {applyGiven} from './described-change.js'
@@ -43,6 +47,13 @@ export interface NewVmOptions {
   timeMode?: TimeMode
   /** New-VM -BootDevice: the device class (Generation 1) or device kind (Generation 2) that boots first. */
   bootDevice?: NewVmBootDevice
+  /**
+   * New-VM -NewVHDPath and -NewVHDSizeBytes: a new dynamic disk (relative paths under the host's
+   * VirtualHardDiskPath) on the boot controller, IDE 0:0 or SCSI 0:0. -VHDPath attaches an existing one there.
+   */
+  newVhdPath?: string
+  newVhdSizeBytes?: number
+  vhdPath?: string
 }
 
 export interface VmChanges {
@@ -113,6 +124,10 @@ export class Vmms {
   readonly firmware: FirmwareService
   /** Get-VMComPort and Set-VMComPort. */
   readonly comPorts: ComPortService
+  /** New-VHD, Get-VHD and the other virtual hard disk cmdlets (Hyper-V's Image Management Service). */
+  readonly disks: VirtualDiskService
+  /** VMs' controllers and drives. */
+  readonly drives: DriveService
 
   constructor(readonly store: Store) {
     this.lifecycle = new VmLifecycle(store)
@@ -122,6 +137,8 @@ export class Vmms {
     this.metering = new ResourceMeteringService(store)
     this.firmware = new FirmwareService(store)
     this.comPorts = new ComPortService(store)
+    this.disks = new VirtualDiskService()
+    this.drives = new DriveService(store, this.disks)
   }
 
   static open(home: string = resolveHvHome()): Vmms {
@@ -195,12 +212,43 @@ export class Vmms {
         video: defaultVideo(),
         resourceMetering: null,
         comPorts: defaultComPorts(),
+        storage: defaultStorage(generation),
       }
       if (options.bootDevice) applyNewVmBootDevice(vm, options.bootDevice)
+      this.attachNewVmDisk(doc, vm, host.virtualHardDiskPath, options)
       doc.vms.push(vm)
       logEvent(doc, vm, `Virtual machine '${name}' was created (Generation ${generation}, ${memory.startup / MB} MB, version ${version}${vm.bootSource ? `, boots ${describeBootSource(vm.bootSource)}` : ''}).`)
       return vm
     })
+  }
+
+  /**
+   * New-VM's disk: a new one (-NewVHDPath, made last, once everything else about the VM is known to be
+   * right) or an existing one (-VHDPath), on IDE 0:0 (Generation 1) or SCSI 0:0 (Generation 2).
+   */
+  private attachNewVmDisk(doc: StoreDocument, vm: VmRecord, defaultFolder: string, options: NewVmOptions): void {
+    if (options.newVhdPath === undefined && options.vhdPath === undefined) {
+      if (options.newVhdSizeBytes !== undefined) throw new InvalidArgumentError('-NewVHDSizeBytes goes with -NewVHDPath.')
+      return
+    }
+    if (options.newVhdPath !== undefined && options.vhdPath !== undefined) throw new InvalidArgumentError('Give -NewVHDPath or -VHDPath, not both.')
+    const slot = vm.generation === 1
+      ? {controllerType: 'IDE' as const, controllerNumber: 0, controllerLocation: 0}
+      : {controllerType: 'SCSI' as const, controllerNumber: 0, controllerLocation: 0}
+    let path: string
+    if (options.vhdPath !== undefined) {
+      path = resolve(options.vhdPath)
+      const test = this.disks.test(path)
+      if (!test.valid) throw new InvalidArgumentError(`The virtual hard disk '${path}' cannot be used: ${test.problem}`)
+      const holder = doc.vms.find((other) => storageOf(other).drives.some((d) => d.kind === 'HardDisk' && d.path === path))
+      if (holder) throw new InvalidArgumentError(`The virtual hard disk '${path}' is already attached to '${holder.name}'.`)
+    } else {
+      if (options.newVhdSizeBytes === undefined) throw new InvalidArgumentError('Cannot process command because of one or more missing mandatory parameters: NewVHDSizeBytes.')
+      path = resolve(defaultFolder, options.newVhdPath!)
+      if (path.startsWith(defaultFolder)) mkdirSync(dirname(path), {recursive: true})
+      path = this.disks.create({path, type: 'Dynamic', sizeBytes: options.newVhdSizeBytes}).path
+    }
+    storageOf(vm).drives.push({kind: 'HardDisk', ...slot, path, id: globalThis.crypto.randomUUID()})
   }
 
   async getVms(selector: VmSelector = {}): Promise<VmRecord[]> {

@@ -126,10 +126,13 @@ export function linuxGuestSuite(generation: 1 | 2): void {
       expect(value('ProcessorArchitecture')).toBe('i686')
       // getaddrinfo's canonical name for the host name, from the initramfs's /etc/hosts.
       expect(value('FullyQualifiedDomainName')).toBe('hv-linux.localdomain')
-      // What the host writes lands in the daemon's External pool file.
+      // What the host writes lands in the daemon's External pool file: records of a 512-byte key and a
+      // 2048-byte value, each a NUL-terminated string (the daemon leaves whatever its buffers held after the NUL).
       await ok('set-vmkvp', name, '--name', 'hv-e2e', '--value', `generation-${generation}`)
+      const field = (skip: number, count: number) =>
+        `dd if=/var/lib/hyperv/.kvp_pool_0 bs=512 skip=${skip} count=${count} 2>/dev/null | tr '\\000' '\\n' | head -n 1`
       await until('the pair to reach /var/lib/hyperv/.kvp_pool_0', async () =>
-        (await guest("tr '\\000' ' ' < /var/lib/hyperv/.kvp_pool_0 | tr -s ' '")).includes(`hv-e2e generation-${generation}`), 60_000)
+        (await guest(`echo "$(${field(0, 1)})=$(${field(1, 4)})"`)).includes(`hv-e2e=generation-${generation}`), 60_000)
     }, STEP_MS)
 
     it('save-vm and start-vm resume the running Linux exactly: its shell and its variables answer, uptime goes on', async () => {

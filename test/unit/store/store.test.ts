@@ -128,7 +128,7 @@ describe('Store', () => {
     const checkpoint = {id: 'c', vmId: 'z', name: 'cp', configuration: {generation: 2, processor}}
     writeFileSync(store.file, JSON.stringify({schemaVersion: 3, host: {}, vms: [vm], checkpoints: [checkpoint], events: [], nextEventId: 1}))
     const doc = await store.read()
-    expect(doc.schemaVersion).toBe(4)
+    expect(doc.schemaVersion).toBe(SCHEMA_VERSION)
     expect(doc.vms[0].processor).toEqual({...processor, hwThreadCountPerCore: 0, maximumCountPerNumaNode: 240, maximumCountPerNumaSocket: 1, enableHostResourceProtection: false})
     expect(doc.vms[0].settings).toMatchObject({snapshotFileLocation: '/vms', smartPagingFilePath: '/vms', lowMemoryMappedIoSpace: 128 * 1024 * 1024, automaticCriticalErrorAction: 'Pause'})
     expect(doc.checkpoints[0].configuration.settings.snapshotFileLocation).toBe('/vms')
@@ -145,9 +145,23 @@ describe('Store', () => {
     const kept = {id: 'k', name: 'kept', comPorts: [{path: '', debuggerMode: 'On'}, {path: '/tmp/s', debuggerMode: 'Off'}]}
     writeFileSync(store.file, JSON.stringify({schemaVersion: 3, host: {}, vms: [vm, kept], checkpoints: [], events: [], nextEventId: 1}))
     const doc = await store.read()
-    expect(doc.schemaVersion).toBe(4)
+    expect(doc.schemaVersion).toBe(SCHEMA_VERSION)
     expect(doc.vms[0]).toMatchObject({...vm, comPorts: [{path: 'hv:console', debuggerMode: 'Off'}, {path: '', debuggerMode: 'Off'}]})
     expect(doc.vms[1]).toMatchObject(kept)
+  })
+
+  it('migrates a schema 4 document: VMs gain the controllers and drives New-VM gives their generation', async () => {
+    const store = new Store(home)
+    const g1 = {id: 'a', name: 'one', generation: 1}
+    const g2 = {id: 'b', name: 'two', generation: 2}
+    const kept = {id: 'c', name: 'kept', generation: 2, storage: {scsiControllers: [], drives: [], floppyPath: null}}
+    writeFileSync(store.file, JSON.stringify({schemaVersion: 4, host: {}, vms: [g1, g2, kept], checkpoints: [], events: [], nextEventId: 1}))
+    const doc = await store.read()
+    expect(doc.schemaVersion).toBe(SCHEMA_VERSION)
+    expect(doc.vms[0].storage).toMatchObject({scsiControllers: [], floppyPath: null, drives: [{kind: 'DvdDrive', controllerType: 'IDE', controllerNumber: 1, controllerLocation: 0, path: null}]})
+    expect(doc.vms[1].storage).toMatchObject({drives: [], floppyPath: null})
+    expect(doc.vms[1].storage.scsiControllers).toHaveLength(1)
+    expect(doc.vms[2].storage).toEqual(kept.storage)
   })
 
   it('leaves no temporary file when the last-good copy already is the current document', async () => {

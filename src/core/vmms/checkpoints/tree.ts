@@ -1,6 +1,7 @@
 import {InvalidArgumentError, NotFoundError} from '../../errors.js'
 import type {CheckpointConfiguration, CheckpointRecord, SnapshotType, StoreDocument, VmRecord} from '../../store/schema.js'
 import {comPortsOf} from '../com-ports.js'
+import {storageOf} from '../storage/controllers.js'
 import {isWildcardPattern, nameMatches} from '../wildcard.js'
 
 /**
@@ -31,7 +32,7 @@ export function configurationOf(vm: VmRecord): CheckpointConfiguration {
   return structuredClone({
     generation: vm.generation, version: vm.version, notes: vm.notes, processor: vm.processor, memory: vm.memory, settings: vm.settings,
     bootSource: vm.bootSource, timeMode: vm.timeMode, tripleFaultAction: vm.tripleFaultAction,
-    firmware: vm.firmware, video: vm.video, comPorts: comPortsOf(vm),
+    firmware: vm.firmware, video: vm.video, comPorts: comPortsOf(vm), storage: storageOf(vm),
   })
 }
 

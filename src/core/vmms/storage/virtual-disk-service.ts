@@ -1,0 +1,292 @@
+/**
+ * The virtual hard disk cmdlets' side of the VMMS (Hyper-V's Image Management
+ * Service): New-VHD, Get-VHD, Test-VHD, Convert-VHD, Merge-VHD and
+ * Optimize-VHD on image files, through the formats in core/storage. Each check
+ * is made before a file is touched, in the cmdlets' words where they have them.
+ */
+import {existsSync, renameSync, rmSync, statSync} from 'node:fs'
+import {hostname} from 'node:os'
+import {basename, dirname, join, resolve} from 'node:path'
+
+import {InvalidArgumentError, NotFoundError} from '../../errors.js'
+import {
+  createDisk, DiskFormatError, formatForPath, openDisk, withDisk,
+  type SectorSize, type VhdFormat, type VhdType, type VirtualDisk,
+} from '../../storage/index.js'
+import {copyDisk} from './disk-copy.js'
+import {allocatedRanges} from './disk-ranges.js'
+import {minimumSize} from './partition-table.js'
+
+const GIB = 1024 ** 3
+const TIB = 1024 ** 4
+/** Get-VHD's VhdType values. */
+export const VHD_TYPES = ['Fixed', 'Dynamic', 'Differencing'] as const
+
+/** The largest virtual size each format takes (VHD: 2040 GiB; VHDX: 64 TiB). */
+export const MAXIMUM_SIZE: Record<VhdFormat, number> = {VHD: 2040 * GIB, VHDX: 64 * TIB}
+
+/** Get-VHD's VirtualHardDisk, as hv knows it. */
+export interface VirtualHardDiskInfo {
+  computerName: string
+  path: string
+  format: VhdFormat
+  type: VhdType
+  fileSize: number
+  size: number
+  minimumSize: number | null
+  logicalSectorSize: SectorSize
+  physicalSectorSize: SectorSize
+  blockSize: number
+  parentPath: string | null
+  diskIdentifier: string
+  fragmentationPercentage: number
+  /** 1 when every data block starts on a physical sector boundary. */
+  alignment: number
+  /** Mounted on the host (Mount-VHD): hv mounts nothing. */
+  attached: boolean
+}
+
+export interface NewVhdOptions {
+  path: string
+  type: VhdType
+  sizeBytes?: number
+  parentPath?: string
+  blockSizeBytes?: number
+  logicalSectorSizeBytes?: number
+  physicalSectorSizeBytes?: number
+}
+
+export interface ConvertVhdOptions {
+  path: string
+  destinationPath: string
+  /** The destination's type; by default the source's (a differencing source gives a dynamic copy without -ParentPath). */
+  vhdType?: VhdType
+  parentPath?: string
+  blockSizeBytes?: number
+  deleteSource?: boolean
+  onProgress?: (done: number, total: number) => void
+}
+
+export interface TestVhdResult {
+  path: string
+  valid: boolean
+  /** Why not, when it is not. */
+  problem: string | null
+}
+
+export class VirtualDiskService {
+  /** Get-VHD: the image at `path` (and nothing is written). */
+  describe(path: string): VirtualHardDiskInfo {
+    const absolute = resolve(path)
+    requireFile(absolute)
+    return withDisk(absolute, {readOnly: true}, (disk) => describeDisk(disk))
+  }
+
+  /** New-VHD: create the image; it must not exist yet. */
+  create(options: NewVhdOptions): VirtualHardDiskInfo {
+    const path = resolve(options.path)
+    const format = formatForPath(path)
+    if (existsSync(path)) throw new InvalidArgumentError(`Failed to create the virtual hard disk. The system failed to create '${path}': The file exists.`)
+    if (!existsSync(dirname(path))) throw new NotFoundError(`Failed to create the virtual hard disk. The folder '${dirname(path)}' does not exist.`)
+    const logical = sectorSize(options.logicalSectorSizeBytes, 'LogicalSectorSizeBytes')
+    const physical = sectorSize(options.physicalSectorSizeBytes, 'PhysicalSectorSizeBytes')
+    if (format === 'VHD' && (logical === 4096 || physical === 4096)) {
+      throw new InvalidArgumentError('The VHD format has 512-byte sectors only: use a .vhdx path for 4096-byte sectors.')
+    }
+    let parentPath: string | undefined
+    let size = options.sizeBytes
+    if (options.type === 'Differencing') {
+      if (options.parentPath === undefined) throw new InvalidArgumentError('Cannot process command because of one or more missing mandatory parameters: ParentPath.')
+      parentPath = resolve(options.parentPath)
+      requireFile(parentPath)
+      const parentFormat = withDisk(parentPath, {readOnly: true}, (parent) => parent.format)
+      if (parentFormat !== format) {
+        throw new InvalidArgumentError(`The differencing disk '${path}' must have the format of its parent '${parentPath}' (${parentFormat}).`)
+      }
+      if (size !== undefined) throw new InvalidArgumentError('A differencing disk takes the size of its parent: leave out -SizeBytes.')
+    } else {
+      if (options.parentPath !== undefined) throw new InvalidArgumentError('-ParentPath goes with -Differencing only.')
+      if (size === undefined) throw new InvalidArgumentError('Cannot process command because of one or more missing mandatory parameters: SizeBytes.')
+      checkSize(size, format, logical ?? 512)
+    }
+    const disk = createDisk({
+      path, format, type: options.type, size, parentPath, blockSize: options.blockSizeBytes,
+      logicalSectorSize: logical, physicalSectorSize: physical,
+    })
+    try {
+      return describeDisk(disk)
+    } finally {
+      disk.close()
+    }
+  }
+
+  /** Test-VHD: whether the image and every parent in its chain open and agree. */
+  test(path: string): TestVhdResult {
+    const absolute = resolve(path)
+    requireFile(absolute)
+    try {
+      withDisk(absolute, {readOnly: true}, () => undefined)
+      return {path: absolute, valid: true, problem: null}
+    } catch (error) {
+      if (error instanceof DiskFormatError) return {path: absolute, valid: false, problem: error.message}
+      throw error
+    }
+  }
+
+  /**
+   * Convert-VHD: a new image at the destination (its format from its name)
+   * with the source's contents, of the type asked for; the source is deleted
+   * afterwards with -DeleteSource. Only what can hold data is copied.
+   */
+  convert(options: ConvertVhdOptions): VirtualHardDiskInfo {
+    const source = resolve(options.path)
+    const destination = resolve(options.destinationPath)
+    requireFile(source)
+    const format = formatForPath(destination)
+    if (existsSync(destination)) throw new InvalidArgumentError(`Failed to convert the virtual hard disk. The destination '${destination}' exists.`)
+    const info = withDisk(source, {readOnly: true}, (from) => {
+      const type = options.vhdType ?? (from.type === 'Differencing' && options.parentPath === undefined ? 'Dynamic' : from.type)
+      const parentSource = type === 'Differencing' ? options.parentPath ?? from.parentPath : undefined
+      if (type === 'Differencing' && !parentSource) throw new InvalidArgumentError('Converting to a differencing disk needs -ParentPath.')
+      const parentPath = parentSource ? resolve(parentSource) : undefined
+      if (format === 'VHD' && (from.logicalSectorSize === 4096)) {
+        throw new InvalidArgumentError(`'${source}' has 4096-byte sectors, which the VHD format cannot hold.`)
+      }
+      checkSize(from.size, format, from.logicalSectorSize)
+      const to = createDisk({
+        path: destination, format, type, parentPath, size: type === 'Differencing' ? undefined : from.size,
+        blockSize: options.blockSizeBytes, logicalSectorSize: format === 'VHD' ? 512 : from.logicalSectorSize,
+        physicalSectorSize: format === 'VHD' ? 512 : from.physicalSectorSize,
+      })
+      return fillOrRemove(to, () => {
+        if (to.size !== from.size) {
+          throw new InvalidArgumentError(`The parent '${parentPath}' is ${to.size} bytes and '${source}' ${from.size}: a differencing disk must match its parent's size.`)
+        }
+        copyDisk(from, to, allocatedRanges(from), {skipZeros: type !== 'Differencing', skipSameAs: to.parent, onProgress: options.onProgress})
+      })
+    })
+    if (options.deleteSource) rmSync(source)
+    return info
+  }
+
+  /**
+   * Merge-VHD: the differencing image at `path` (and any between it and the
+   * destination) into its parent, or into the ancestor `destinationPath`
+   * names. The merged images are deleted, as Hyper-V deletes them.
+   */
+  merge(path: string, destinationPath?: string, onProgress?: (done: number, total: number) => void): VirtualHardDiskInfo {
+    const child = resolve(path)
+    requireFile(child)
+    const chain = withDisk(child, {readOnly: true}, (disk) => {
+      if (disk.type !== 'Differencing') throw new InvalidArgumentError(`'${child}' is not a differencing disk: there is nothing to merge.`)
+      const paths: string[] = []
+      for (let level: VirtualDisk | null = disk; level !== null; level = level.parent) paths.push(level.path)
+      return paths
+    })
+    const target = destinationPath === undefined ? chain[1] : resolve(destinationPath)
+    const targetIndex = chain.indexOf(target)
+    if (targetIndex < 1) throw new InvalidArgumentError(`'${target}' is not an ancestor of '${child}' in its differencing chain.`)
+    // The child is read through its chain while the destination, opened writable on its own, takes each chunk.
+    // Chunks do not overlap, and each is read before it is written: what the chain's read-only view of the
+    // destination has not seen change is all that later chunks read of it.
+    withDisk(child, {readOnly: true}, (from) => {
+      const ranges = allocatedRanges(from, ancestorAt(from, targetIndex))
+      withDisk(target, {}, (to) => copyDisk(from, to, ranges, {skipZeros: false, onProgress}))
+    })
+    for (const merged of chain.slice(0, targetIndex)) rmSync(merged)
+    return this.describe(target)
+  }
+
+  /**
+   * Optimize-VHD: compact a dynamic or differencing image. Its contents go to
+   * a new image of the same kind (same identifier, same parent) without the
+   * blocks that hold only zeros (or, in a differencing image, only what the
+   * parent holds already), which then takes the old file's place.
+   */
+  optimize(path: string): VirtualHardDiskInfo {
+    const absolute = resolve(path)
+    requireFile(absolute)
+    const temporary = join(dirname(absolute), `.${basename(absolute)}.optimize-${process.pid}`)
+    withDisk(absolute, {readOnly: true}, (from) => {
+      if (from.type === 'Fixed') throw new InvalidArgumentError(`'${absolute}' is a fixed disk: only dynamic and differencing disks can be compacted.`)
+      const to = createDisk({
+        path: temporary, format: from.format, type: from.type, size: from.type === 'Differencing' ? undefined : from.size,
+        parentPath: from.parentPath ?? undefined, blockSize: from.blockSize, logicalSectorSize: from.logicalSectorSize,
+        physicalSectorSize: from.physicalSectorSize, diskIdentifier: from.diskIdentifier,
+      })
+      fillOrRemove(to, () => copyDisk(from, to, allocatedRanges(from, from.parent), {skipZeros: from.type === 'Dynamic', skipSameAs: to.parent}))
+    })
+    renameSync(temporary, absolute)
+    return this.describe(absolute)
+  }
+}
+
+/** Runs `fill` on a new image and closes it; an image that could not be filled is deleted. Returns its description. */
+function fillOrRemove(disk: VirtualDisk, fill: () => void): VirtualHardDiskInfo {
+  let info: VirtualHardDiskInfo
+  try {
+    fill()
+    info = describeDisk(disk)
+  } catch (error) {
+    disk.close()
+    rmSync(disk.path, {force: true})
+    throw error
+  }
+  disk.close()
+  return info
+}
+
+function describeDisk(disk: VirtualDisk): VirtualHardDiskInfo {
+  const blocks = disk.allocatedBlocks()
+  return {
+    computerName: hostname(),
+    path: disk.path,
+    format: disk.format,
+    type: disk.type,
+    fileSize: disk.fileSize(),
+    size: disk.size,
+    minimumSize: minimumSize(disk),
+    logicalSectorSize: disk.logicalSectorSize,
+    physicalSectorSize: disk.physicalSectorSize,
+    blockSize: disk.blockSize,
+    parentPath: disk.parentPath,
+    diskIdentifier: disk.diskIdentifier.toUpperCase(),
+    fragmentationPercentage: fragmentation(blocks),
+    alignment: blocks.every((block) => block.fileOffset % disk.physicalSectorSize === 0) ? 1 : 0,
+    attached: false,
+  }
+}
+
+/** The share of allocated blocks that do not follow their predecessor (in virtual order) in the file, in percent. */
+function fragmentation(blocks: ReadonlyArray<{virtualOffset: number; fileOffset: number}>): number {
+  if (blocks.length < 2) return 0
+  const inOrder = [...blocks].sort((a, b) => a.virtualOffset - b.virtualOffset)
+  let breaks = 0
+  for (let i = 1; i < inOrder.length; i++) if (inOrder[i].fileOffset <= inOrder[i - 1].fileOffset) breaks++
+  return Math.round((100 * breaks) / (inOrder.length - 1))
+}
+
+function requireFile(path: string): void {
+  if (!existsSync(path) || !statSync(path).isFile()) throw new NotFoundError(`The virtual hard disk '${path}' does not exist.`)
+}
+
+function sectorSize(value: number | undefined, parameter: string): SectorSize | undefined {
+  if (value === undefined || value === 512 || value === 4096) return value
+  throw new InvalidArgumentError(`Cannot validate argument on parameter '${parameter}'. The value ${value} is not 512 or 4096.`)
+}
+
+function checkSize(size: number, format: VhdFormat, logicalSectorSize: number): void {
+  if (!Number.isSafeInteger(size) || size <= 0) throw new InvalidArgumentError(`The size ${size} is not a positive number of bytes.`)
+  if (size % logicalSectorSize !== 0) throw new InvalidArgumentError(`The size ${size} is not a multiple of the logical sector size (${logicalSectorSize} bytes).`)
+  if (size > MAXIMUM_SIZE[format]) {
+    throw new InvalidArgumentError(`The size ${size} is more than the ${format} format allows (${MAXIMUM_SIZE[format] / GIB} GB).`)
+  }
+}
+
+/** The image `levels` below `disk` in its chain. */
+function ancestorAt(disk: VirtualDisk, levels: number): VirtualDisk | null {
+  let level: VirtualDisk | null = disk
+  for (let k = 0; k < levels && level; k++) level = level.parent
+  return level
+}
+
