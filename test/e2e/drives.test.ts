@@ -133,6 +133,33 @@ describe('controllers and drives', () => {
     expect((await run('new-vm', 'n4', '-NoVHD', '-VHDPath', existing)).code).toBe(2)
   })
 
+  it('export-vm carries the disks (a differencing one with its parent); import-vm uses them in place or copies them', async () => {
+    await ok('new-vm', 'x1', '-Generation', '2')
+    const base = await newDisk('x1-base.vhdx')
+    const child = join(disks, 'x1-child.vhdx')
+    await ok('new-vhd', child, '-ParentPath', base, '-Differencing')
+    await ok('add-vmharddiskdrive', 'x1', '-Path', child)
+    const exports = join(home, 'exports')
+    mkdirSync(exports)
+    await ok('export-vm', 'x1', '--path', exports)
+    const folder = join(exports, 'x1')
+    const copies = join(home, 'copies')
+    mkdirSync(copies)
+    const [copied] = JSON.parse((await ok('import-vm', folder, '-Copy', '-GenerateNewId', '-VhdDestinationPath', copies, '--json')).stdout)
+    expect(slots(await json('get-vmharddiskdrive', '--id', copied.VMId))).toEqual([`SCSI 0:0 ${join(copies, 'x1-child.vhdx')}`])
+    expect((await json('get-vhd', join(copies, 'x1-base.vhdx')))[0].VhdType).toBe('Dynamic')
+    await ok('remove-vm', 'x1', '--force')
+    await ok('import-vm', folder)
+    const [inPlace] = (await json('get-vm', 'x1'))
+    const path = join(folder, 'Virtual Hard Disks', 'x1-child.vhdx')
+    expect(slots(await json('get-vmharddiskdrive', '--id', inPlace.VMId))).toEqual([`SCSI 0:0 ${path}`])
+    expect((await json('get-vhd', path))[0].VhdType).toBe('Differencing')
+    // A second copy into the same folder would overwrite the first one's disks: refused, nothing imported.
+    const again = await run('import-vm', folder, '-Copy', '-GenerateNewId', '-VhdDestinationPath', copies)
+    expect(again.code).toBe(5)
+    expect(again.stderr).toContain('already exists')
+  })
+
   it('drives change only while the VM is off, and a checkpoint keeps them', async () => {
     await ok('new-vm', 'c1', '--guest', 'tinyos', '-MemoryStartupBytes', '32MB')
     await ok('set-vm', 'c1', '-AutomaticCheckpointsEnabled', '$false')

@@ -12,11 +12,13 @@ import {resolveHost, SUPPORTED_VM_VERSIONS} from '../host.js'
 import {checkTransition} from '../state-machine.js'
 import {validateVmName} from '../validation.js'
 import {disconnectClashingPorts} from '../com-ports.js'
+import {storageOf} from '../storage/controllers.js'
 import {vmDirectory} from '../vm-files.js'
 import {
   CONFIG_FILE, CONFIG_FORMAT, copyHashed, EXPORT_FORMAT, EXPORT_FORMAT_VERSION, EXPORT_MANIFEST, hashFile, isDirectory,
   readManifest, sealManifest, type ExportedFile, type Progress,
 } from './export-files.js'
+import {disksToExport, importedDiskPath, isExportedDisk, withDiskPaths} from './exported-disks.js'
 
 /** config.json of an export: the VM (paths relative to the export) and its checkpoint tree. */
 interface ExportedConfiguration {
@@ -34,7 +36,7 @@ export interface ImportOptions {
   virtualMachinePath?: string
   /** With copy: where the checkpoint files go (Import-VM -SnapshotFilePath); default the VM's folder. */
   snapshotFilePath?: string
-  /** With copy: where virtual disks go (-VhdDestinationPath); hv VMs have none yet, so it is checked and reported only. */
+  /** With copy: where the export's virtual disks go (-VhdDestinationPath); default the host's VirtualHardDiskPath. */
   vhdDestinationPath?: string
   /** Import-VM -SmartPagingFilePath: the imported VM's SmartPagingFilePath. */
   smartPagingFilePath?: string
@@ -91,7 +93,15 @@ export class ExportImportService {
           exportedVm.savedState = relativeSavedState(vm.savedState)
         }
         if (await stat(join(here, 'console.log')).then(() => true, () => false)) copies.push({from: join(here, 'console.log'), to: `${vm.id}/console.log`})
-        return {copies, vm: exportedVm, checkpoints: doc.checkpoints.filter((c) => c.vmId === vm.id)}
+        const vmCheckpoints = doc.checkpoints.filter((c) => c.vmId === vm.id)
+        const disks = disksToExport(vm, vmCheckpoints)
+        for (const [from, to] of disks) copies.push({from, to})
+        const inExport = (path: string) => disks.get(path) ?? path
+        exportedVm.storage = withDiskPaths(storageOf(vm), inExport)
+        const exportedCheckpoints = vmCheckpoints.map((c) => c.configuration.storage
+          ? {...c, configuration: {...c.configuration, storage: withDiskPaths(c.configuration.storage, inExport)}}
+          : c)
+        return {copies, vm: exportedVm, checkpoints: exportedCheckpoints}
       })
     })
   }
@@ -116,6 +126,8 @@ export class ExportImportService {
         const exportedVm = exportedRecord({
           ...vm, ...structuredClone(checkpoint.configuration), savedState: null, lastStop: null, parentCheckpointId: null, parentCheckpointName: null,
         })
+        const disks = disksToExport({...vm, storage: checkpoint.configuration.storage ?? storageOf(vm)}, [])
+        exportedVm.storage = withDiskPaths(exportedVm.storage ?? storageOf(vm), (path) => disks.get(path) ?? path)
         const {savedState, transcript} = await materializeCheckpoint(vm, checkpoint, join(temp, vm.id, 'saved-state'), 'exported', vm.id)
         const produced: string[] = []
         exportedVm.state = savedState ? 'Saved' : 'Off'
@@ -128,7 +140,7 @@ export class ExportImportService {
           await writeFile(join(temp, vm.id, 'console.log'), transcript)
           produced.push(`${vm.id}/console.log`)
         }
-        return {copies: [], produced, vm: exportedVm, checkpoints: []}
+        return {copies: [...disks].map(([from, to]) => ({from, to})), produced, vm: exportedVm, checkpoints: []}
       })
     })
   }
@@ -226,6 +238,12 @@ export class ExportImportService {
       if (options.copy) {
         copiedTo.push(target, checkpointFolder)
         for (const file of manifest.files) {
+          if (isExportedDisk(file.path)) {
+            const to = importedDiskPath(file.path, folder, plan.diskDestination)
+            copiedTo.push(to)
+            await copyHashed(join(folder, file.path), to, (n) => options.onProgress?.((done += n), total * 2))
+            continue
+          }
           if (!file.path.startsWith(`${oldId}/`)) continue
           const inVm = file.path.slice(oldId.length + 1)
           const to = inVm.startsWith('checkpoints/') ? join(checkpointFolder, inVm.slice('checkpoints/'.length)) : join(target, inVm)
@@ -302,6 +320,13 @@ export class ExportImportService {
       ...(options.smartPagingFilePath === undefined ? {} : {smartPagingFilePath: resolve(options.smartPagingFilePath)}),
     }
     vm.worker = null
+    // The export's disks, used where they are or copied to -VhdDestinationPath (default: the host's folder for disks).
+    const diskDestination = options.copy ? resolve(options.vhdDestinationPath ?? resolveHost(doc.host, this.store.home).virtualHardDiskPath) : null
+    const diskPath = (path: string) => (isExportedDisk(path) ? importedDiskPath(path, folder, diskDestination) : path)
+    vm.storage = withDiskPaths(storageOf(vm), diskPath)
+    checkpoints = checkpoints.map((c) => c.configuration.storage
+      ? {...c, configuration: {...c.configuration, storage: withDiskPaths(c.configuration.storage, diskPath)}}
+      : c)
     if (options.newName !== undefined) {
       validateVmName(options.newName)
       vm.name = options.newName
@@ -323,9 +348,22 @@ export class ExportImportService {
       if (options.copy && (await isDirectory(checkpointDirectory(vm)))) {
         found.push(incompatibility('conflict', `${CONFLICT} Import-VM: the folder '${checkpointDirectory(vm)}' already exists.`))
       }
+      for (const file of manifest.files) {
+        if (!options.copy || !isExportedDisk(file.path)) continue
+        const to = importedDiskPath(file.path, folder, diskDestination)
+        if (await stat(to).then(() => true, () => false)) {
+          found.push(incompatibility('conflict', `${CONFLICT} Import-VM: the virtual hard disk '${to}' already exists.`))
+        }
+      }
+      const attached = new Set(current.vms.flatMap((other) => storageOf(other).drives.filter((d) => d.kind === 'HardDisk').map((d) => d.path)))
+      for (const drive of storageOf(vm).drives) {
+        if (drive.kind === 'HardDisk' && drive.path !== null && attached.has(drive.path)) {
+          found.push(incompatibility('conflict', `${CONFLICT} Import-VM: the virtual hard disk '${drive.path}' is attached to another virtual machine.`))
+        }
+      }
       return found
     }
-    return {folder, manifest, source, oldId, vm, checkpoints, total, hashedBytes, incompatibilities}
+    return {folder, manifest, source, oldId, vm, checkpoints, total, hashedBytes, incompatibilities, diskDestination}
   }
 
   /** The saved state's record at its new place; with a new VMId, its state file says so (and gets new sums). */
