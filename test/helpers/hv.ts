@@ -23,6 +23,8 @@ export interface HvOptions {
 
 /** Run `node bin/run.js ARGS` as a shell script would: no TTY, a private HV_HOME. */
 export function hv(args: string[], options: HvOptions): Promise<HvResult> {
+  // An empty HV_HOME would send hv to the user's own data directory (hvSession's home before its beforeEach ran).
+  if (!options.home) return Promise.reject(new Error(`hv ${args.join(' ')}: no HV_HOME given (call it inside a test, after hvSession's beforeEach)`))
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [HV_BIN, ...args], {
       env: {...shellEnvironment(), NO_COLOR: '1', ...options.env, HV_HOME: options.home},
