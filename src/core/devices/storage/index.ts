@@ -1,0 +1,1 @@
+export type {BlockMedium} from './block-medium.js'
