@@ -1,5 +1,6 @@
 import {createGen1Platform, createGen2Platform, type PlatformOptions} from '../devices/platform.js'
 import type {VmRecord} from '../store/schema.js'
+import type {AttachedDisks} from './attached-disks.js'
 import {addressableRamBytes} from './boot/memory-layout.js'
 import type {GuestClock} from './guest-clock.js'
 import type {MachinePlatform, PlatformEvents} from './machine-platform.js'
@@ -14,7 +15,7 @@ export function createMachinePlatform(
   vm: VmRecord,
   clock: GuestClock,
   events: PlatformEvents,
-  options: {a20Enabled: boolean},
+  options: {a20Enabled: boolean; disks: AttachedDisks},
 ): MachinePlatform {
   const platformOptions: PlatformOptions = {
     // The CMOS reports the RAM the guest can address, as the memory map does.

@@ -32,6 +32,7 @@ import {IdleSlack} from './idle-slack.js'
 import type {MachinePlatform, PlatformEvents} from './machine-platform.js'
 import {clearRam, forEachNonZeroPage, PAGE_SIZE} from './memory-pages.js'
 import {createMachinePlatform} from './platform.js'
+import {AttachedDisks} from './attached-disks.js'
 import {WorkerMetering} from './resource-metering.js'
 import {readSavedState, removeSavedState, writeSavedState} from './saved-state-files.js'
 import {SerialPorts} from './serial-ports.js'
@@ -70,6 +71,8 @@ export class VmWorker {
   private readonly platform: MachinePlatform
   /** VMBus and the integration services: the synthetic side of the machine. */
   private readonly vmbus: VmbusStack
+  /** The media in the VM's drives, held open while the worker runs. */
+  private readonly disks: AttachedDisks
   private readonly clock: GuestClock
   private readonly console: ConsoleLog
   /** What COM1 and COM2 are connected to: nothing, the console log, or a socket. */
@@ -111,6 +114,7 @@ export class VmWorker {
   ) {
     this.vm = vm
     this.bootImage = readBootImage(vm)
+    this.disks = AttachedDisks.open(vm)
     const hypervisor = new Hypervisor(cpus().length)
     const romBytes = this.bootImage.kind === 'firmware' ? firmwareRomBytes(this.bootImage.image) : 0
     let instructions = () => 0
@@ -152,7 +156,7 @@ export class VmWorker {
         void vid.winhv.assertVirtualInterrupt(this.vid.id, vector, {level, destination, logical}),
     }
     // A Multiboot loader hands over with A20 enabled; firmware starts from a PC's power-on state.
-    this.platform = createMachinePlatform(vm, this.clock, events, {a20Enabled: this.bootImage.kind !== 'firmware'})
+    this.platform = createMachinePlatform(vm, this.clock, events, {a20Enabled: this.bootImage.kind !== 'firmware', disks: this.disks})
     // The VP's interrupt controller is its local APIC; the PIC (Generation 1) is its ExtINT source.
     this.vp.setExternalInterruptSource(this.platform.interruptController)
     // The x87's FERR# reaches IRQ 13 through the chipset (Generation 1).
@@ -496,6 +500,8 @@ export class VmWorker {
    * whatever is added to it is in both.
    */
   private captureMachine(): MachineSavedState {
+    // What the guest wrote to its disks belongs to the state captured with it.
+    this.disks.flush()
     return {
       version: MACHINE_STATE_VERSION,
       partition: this.vid.partition.saveState(),
@@ -590,6 +596,7 @@ export class VmWorker {
   private async finish(report: StopReport, state: VmState, saved: SavedStateRecord | null): Promise<void> {
     await this.serialPorts.close()
     this.console.close()
+    this.disks.close()
     const level: EventLevel = report.reason === 'crashed' || report.reason === 'guest-crash' ? 'Error' : report.reason === 'triple-fault' ? 'Warning' : 'Information'
     if (['guest-power-off', 'shut-down', 'debug-exit'].includes(report.reason)) {
       // A clean shutdown: the automatic checkpoint taken at start is no longer wanted.
