@@ -1,5 +1,5 @@
 import type {InterruptController} from '../cpu/api.js'
-import type {Device, VirtualClock} from './device.js'
+import type {Device, DeviceSavedState, VirtualClock} from './device.js'
 import {A20Gate} from './emulated/a20-gate.js'
 import {CmosRtc} from './emulated/cmos-rtc.js'
 import {COPROCESSOR_ERROR_IRQ, CoprocessorError} from './emulated/coprocessor-error.js'
@@ -9,12 +9,21 @@ import {IoApic, type IoApicDelivery} from './emulated/io-apic.js'
 import {PcIoApicWiring} from './emulated/io-apic-isa-wiring.js'
 import {PicPair} from './emulated/pic.js'
 import {Pit} from './emulated/pit.js'
-import {PowerManagement} from './emulated/power-management.js'
+import {IdeController, type IdeDriveConfig} from './emulated/ide/index.js'
+import {PM1A_EVENT_PORT, PM_SCI_IRQ, PowerManagement} from './emulated/power-management.js'
 import {PostCode} from './emulated/post-code.js'
 import {SystemControlPortA} from './emulated/system-control-port-a.js'
 import {Uart16550} from './emulated/uart16550.js'
 import {IsaInterruptLines} from './isa-interrupt-lines.js'
 import {Motherboard, type MotherboardSavedState} from './motherboard.js'
+import {
+  DEFAULT_BUS_MASTER_BASE,
+  I440bxHostBridge,
+  PciConfigBus,
+  Piix4Ide,
+  Piix4IsaBridge,
+  Piix4PowerManagement,
+} from './pci/index.js'
 
 /*
  * How a VM worker drives a platform: intercept all port I/O and MMIO holes and
@@ -58,6 +67,11 @@ export interface PlatformOptions {
   onIgnneChange?: (asserted: boolean) => void
   /** The I/O APIC sends an interrupt to the local APICs. */
   onApicInterrupt?: (delivery: IoApicDelivery) => void
+  /**
+   * Generation 1's IDE drives: controller number n, location m is channel n,
+   * master (0) or slave (1). Generation 2 has no IDE and ignores them.
+   */
+  ideDrives?: readonly IdeDriveConfig[]
 }
 
 /** Devices every generation has. */
@@ -93,6 +107,11 @@ export class Platform {
     /** Null on Generation 2. */
     readonly legacy: LegacyDevices | null,
     readonly ioApic: IoApic,
+    /** Generation 1's PCI configuration space (i440BX + PIIX4) and IDE controller; null on Generation 2. */
+    readonly pci: PciConfigBus | null = null,
+    readonly ide: IdeController | null = null,
+    /** Power-on states of devices older saved states may lack, by device name. */
+    private readonly addedDevices: Record<string, DeviceSavedState> = {},
   ) {}
 
   /** The processor's FERR# output changed (Generation 1 routes it to IRQ 13; Generation 2 has no such wiring). */
@@ -144,7 +163,7 @@ export class Platform {
   }
 
   restoreState(state: unknown): void {
-    this.motherboard.restoreState(withIoApicOfOlderStates(state, this.ioApic))
+    this.motherboard.restoreState(withDevicesOfOlderStates(withIoApicOfOlderStates(state, this.ioApic), this.addedDevices))
   }
 
   counters(): Record<string, unknown> {
@@ -168,7 +187,7 @@ function createCommonDevices(options: PlatformOptions, irqLines: IsaInterruptLin
       clock: options.clock,
       onTransmit: options.com2Output,
     }),
-    powerManagement: new PowerManagement({clock: options.clock, onPowerOff: options.onPowerOff}),
+    powerManagement: new PowerManagement({clock: options.clock, onPowerOff: options.onPowerOff, sci: irqLines.line(PM_SCI_IRQ)}),
     postCode: new PostCode(),
     debugExit: new DebugExit({onExit: options.onExit}),
   }
@@ -189,6 +208,20 @@ function withIoApicOfOlderStates(state: unknown, ioApic: IoApic): unknown {
   if (typeof devices !== 'object' || devices === null || Array.isArray(devices) || ioApic.name in devices) return state
   const reset = new IoApic()
   return {...state, devices: {[ioApic.name]: reset.saveState(), ...devices}}
+}
+
+/**
+ * Machines saved before the board had a device (Generation 1's PCI
+ * configuration space and IDE controller) restore with it at power-on: the
+ * guest never saw it, so its power-on state is what it had.
+ */
+function withDevicesOfOlderStates(state: unknown, added: Record<string, DeviceSavedState>): unknown {
+  if (typeof state !== 'object' || state === null) return state
+  const devices = (state as {devices?: unknown}).devices
+  if (typeof devices !== 'object' || devices === null || Array.isArray(devices)) return state
+  const missing = Object.keys(added).filter((name) => !(name in devices))
+  if (missing.length === 0) return state
+  return {...state, devices: {...Object.fromEntries(missing.map((name) => [name, added[name]!])), ...devices}}
 }
 
 /**
@@ -228,13 +261,54 @@ export function createGen1Platform(options: PlatformOptions): Platform {
   }
   legacy.rtc.setStandardContents({memoryBytes: options.memoryBytes, mathCoprocessor: options.mathCoprocessor ?? true})
   const common = createCommonDevices(options, irqLines)
+  const {pci, ide} = createGen1PciDevices(options, irqLines)
   const motherboard = new Motherboard({
     // The interrupt controllers first: see MotherboardOptions.devices.
-    devices: [pic, ioApic, legacy.pit, legacy.rtc, legacy.i8042, legacy.port92, legacy.coprocessorError, ...commonDeviceList(common)],
+    devices: [
+      pic,
+      ioApic,
+      legacy.pit,
+      legacy.rtc,
+      legacy.i8042,
+      legacy.port92,
+      legacy.coprocessorError,
+      ...commonDeviceList(common),
+      pci,
+      ide,
+    ],
     irqLines,
     interruptController: pic,
   })
-  return new Platform(1, motherboard, common, legacy, ioApic)
+  const added = {[pci.name]: pci.saveState(), [ide.name]: ide.saveState()}
+  return new Platform(1, motherboard, common, legacy, ioApic, pci, ide, added)
+}
+
+/**
+ * Hyper-V's Generation 1 PCI platform: an i440BX host bridge at 00:00.0 and
+ * a PIIX4 at device 7 (ISA bridge, IDE, power management), reached through
+ * configuration mechanism #1; and the PIIX4's IDE controller in legacy mode
+ * with the VM's IDE drives. The PM function reports the ACPI register block
+ * the FADT names and power-management.ts decodes.
+ */
+function createGen1PciDevices(options: PlatformOptions, irqLines: IsaInterruptLines): {pci: PciConfigBus; ide: IdeController} {
+  const piix4Ide = new Piix4Ide()
+  const pci = new PciConfigBus({
+    functions: [
+      new I440bxHostBridge(),
+      new Piix4IsaBridge(),
+      piix4Ide,
+      new Piix4PowerManagement({pmBase: PM1A_EVENT_PORT, sciIrq: PM_SCI_IRQ}),
+    ],
+    onResetRequest: options.onResetRequest,
+  })
+  const ide = new IdeController({
+    drives: options.ideDrives ?? [],
+    irqs: [irqLines.line(14), irqLines.line(15)],
+    channelDecodes: (channel) => piix4Ide.channelDecodes(channel),
+    // The bus-master block decodes where BAR4 starts out; a guest that moves BAR4 moves it off the claimed ports.
+    busMaster: {base: DEFAULT_BUS_MASTER_BASE, decodes: () => piix4Ide.busMasterBase() === DEFAULT_BUS_MASTER_BASE},
+  })
+  return {pci, ide}
 }
 
 /**

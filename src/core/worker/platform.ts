@@ -7,8 +7,9 @@ import type {MachinePlatform, PlatformEvents} from './machine-platform.js'
 
 /**
  * The VM's motherboard and devices, by generation: Generation 1 has the PC/AT
- * legacy set (PIC pair, PIT, CMOS/RTC, i8042, port 92) beside the COM ports,
- * the power-management block, the POST port and the test-exit port;
+ * legacy set (PIC pair, PIT, CMOS/RTC, i8042, port 92), the PCI platform
+ * (i440BX, PIIX4) and the IDE controller with the VM's IDE drives, beside the
+ * COM ports, the power-management block, the POST port and the test-exit port;
  * Generation 2 keeps only the latter.
  */
 export function createMachinePlatform(
@@ -31,6 +32,13 @@ export function createMachinePlatform(
     a20Enabled: options.a20Enabled,
     onInterruptRequest: () => events.interruptRaised(),
     onApicInterrupt: (delivery) => events.apicInterrupt?.(delivery),
+    // IDE controller n, location m is the PIIX4's channel n, master or slave m.
+    ideDrives: options.disks.on('IDE').map(({drive, medium}) => ({
+      channel: drive.controllerNumber,
+      position: drive.controllerLocation,
+      kind: drive.kind,
+      medium,
+    })),
   }
   return vm.generation === 1 ? createGen1Platform(platformOptions) : createGen2Platform(platformOptions)
 }

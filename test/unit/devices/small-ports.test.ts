@@ -105,3 +105,68 @@ describe('debug exit port', () => {
     expect(() => new DebugExit().restoreState({version: 2})).toThrow(/debug-exit/)
   })
 })
+
+describe('power management: PM1a status and enable', () => {
+  function pm() {
+    const clock = new ManualClock()
+    const sci = {level: false, setLevel(high: boolean) { this.level = high }, pulse() {}}
+    const device = new PowerManagement({clock, sci})
+    return {clock, device, sci}
+  }
+
+  it('decodes PM1a status at 0x600 and enable at 0x602, as the FADT and PIIX4 PMBA say', () => {
+    const {device} = pm()
+    expect(device.portRanges.some((range) => range.start === 0x600 && range.length === 4)).toBe(true)
+    expect(device.readPort(0x600, 2)).toBe(0)
+    expect(device.readPort(0x602, 2)).toBe(0)
+    // ACPICA disables the fixed events at start-up (RTC_EN included) and reads them back.
+    device.writePort(0x602, 2, 0x0721)
+    expect(device.readPort(0x602, 2)).toBe(0x0721)
+    device.writePort(0x602, 2, 0x0000)
+    expect(device.readPort(0x602, 2)).toBe(0)
+    device.writePort(0x602, 2, 0xffff)
+    expect(device.readPort(0x602, 2)).toBe(0x0721)
+  })
+
+  it('sets TMR_STS when the timer’s bit 23 changes, clears it on a written one, and raises the SCI with TMR_EN', () => {
+    const {clock, device, sci} = pm()
+    const carryNs = Math.ceil((2 ** 23 / PM_TIMER_HZ) * 1e9)
+    clock.advanceTo(carryNs + 1000)
+    expect(device.readPort(0x600, 2) & 1).toBe(1)
+    expect(sci.level).toBe(false)
+    device.writePort(0x600, 2, 0x0001)
+    expect(device.readPort(0x600, 2) & 1).toBe(0)
+    device.writePort(0x602, 2, 0x0001)
+    clock.advanceTo(2 * carryNs + 1000)
+    expect(sci.level).toBe(true)
+    device.writePort(0x600, 2, 0x0001)
+    expect(sci.level).toBe(false)
+  })
+
+  it('latches the power button until cleared and signals it when enabled; a dword write reaches status, enable and control', () => {
+    const {device, sci} = pm()
+    device.pressPowerButton()
+    expect(device.readPort(0x600, 2)).toBe(0x0100)
+    expect(sci.level).toBe(false)
+    device.writePort(0x602, 2, 0x0100)
+    expect(sci.level).toBe(true)
+    device.writePort(0x600, 4, 0x0100_0100)
+    expect(device.readPort(0x600, 2)).toBe(0)
+    expect(sci.level).toBe(false)
+    expect(device.readPort(0x600, 4)).toBe(0x0100_0000)
+  })
+
+  it('restores version-1 states (no event registers) and keeps the new registers in version 2', () => {
+    const {device} = pm()
+    device.writePort(0x602, 2, 0x0100)
+    device.pressPowerButton()
+    const saved = JSON.parse(JSON.stringify(device.saveState()))
+    const other = pm()
+    other.device.restoreState(saved)
+    expect(other.device.readPort(0x600, 4)).toBe(0x0100_0100)
+    expect(other.sci.level).toBe(true)
+    other.device.restoreState({version: 1, control: 0x0c00})
+    expect(other.device.readPort(0x600, 4)).toBe(0)
+    expect(other.device.readPort(0x604, 2)).toBe(0x0c01)
+  })
+})

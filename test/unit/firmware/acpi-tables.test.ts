@@ -186,6 +186,45 @@ describe('ACPI tables', () => {
     })
   })
 
+  describe.skipIf(!hasIasl)('iasl disassembly of the PCI root bridge', () => {
+    function dsl(generation: 1 | 2): string {
+      const dir = mkdtempSync(join(tmpdir(), 'hv-acpi-'))
+      writeFileSync(join(dir, 'dsdt.dat'), build({generation}).tables.get('DSDT')!.bytes)
+      execFileSync('iasl', ['-d', 'dsdt.dat'], {cwd: dir, stdio: 'ignore'})
+      return readFileSync(join(dir, 'dsdt.dsl'), 'utf8')
+    }
+
+    it('gives Generation 1 a \\_SB.PCI0 (PNP0A03, bus 0) with its windows and _PRT; Generation 2 none', () => {
+      const gen1 = dsl(1)
+      expect(gen1).toContain('Device (PCI0)')
+      expect(gen1).toContain('EisaId ("PNP0A03")')
+      expect(gen1).toContain('Name (_BBN, Zero)')
+      expect(gen1).toMatch(/WordBusNumber \(ResourceProducer[\s\S]*?0x0000,\s*\/\/ Range Minimum\s*0x00FF/)
+      expect(gen1).toMatch(/IO \(Decode16,\s*0x0CF8,\s*\/\/ Range Minimum\s*0x0CF8,[\s\S]*?0x08,\s*\/\/ Length/)
+      expect(gen1).toMatch(/WordIO \(ResourceProducer[\s\S]*?0x0000,\s*\/\/ Range Minimum\s*0x0CF7/)
+      expect(gen1).toMatch(/WordIO \(ResourceProducer[\s\S]*?0x0D00,\s*\/\/ Range Minimum\s*0xFFFF/)
+      expect(gen1).toMatch(/DWordMemory \(ResourceProducer[\s\S]*?0x000A0000,\s*\/\/ Range Minimum\s*0x000BFFFF/)
+      expect(gen1).toMatch(/Name \(_PRT, Package \(0x04\)/)
+      expect(gen1).toMatch(/0x0007FFFF,\s*Zero,\s*Zero,\s*0x09/)
+      expect(dsl(2)).not.toContain('PCI0')
+    })
+  })
+
+  it.skipIf(!hasAcpiexec)('evaluates \\_SB.PCI0._CRS, _PRT and _BBN in ACPICA', () => {
+    const {tables} = build()
+    const dir = mkdtempSync(join(tmpdir(), 'hv-acpiexec-'))
+    const files = ['FACP', 'FACS', 'DSDT', 'APIC'].map((signature) => {
+      const file = join(dir, `${signature.toLowerCase()}.dat`)
+      writeFileSync(file, tables.get(signature)!.bytes)
+      return file
+    })
+    const commands = 'evaluate \\_SB.PCI0._CRS; evaluate \\_SB.PCI0._PRT; evaluate \\_SB.PCI0._BBN'
+    const output = execFileSync('acpiexec', ['-b', commands, ...files], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']})
+    expect(output).not.toContain('ACPI Error')
+    expect(output).toMatch(/\[Package\] Contains 4 Elements/)
+    expect(output).toContain('0000: 88 0D 00 02 0C 00 00 00 00 00 FF 00 00 00 00 01')
+  })
+
   // acpiexec runs ACPICA, the interpreter Linux uses, over the tables as a kernel would load them.
   it.skipIf(!hasAcpiexec)('loads the namespace in ACPICA and evaluates _CRS, _STA and \\_S5', () => {
     const {tables} = build()

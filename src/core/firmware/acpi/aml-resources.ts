@@ -10,11 +10,15 @@ const SMALL_IRQ_NO_FLAGS = (0x04 << 3) | 2 // IRQ descriptor, 2 bytes: mask only
 const SMALL_IO = (0x08 << 3) | 7
 const SMALL_END_TAG = (0x0f << 3) | 1
 const LARGE_DWORD_ADDRESS_SPACE = 0x87
+const LARGE_WORD_ADDRESS_SPACE = 0x88
 const LARGE_QWORD_ADDRESS_SPACE = 0x8a
+const WORD_ADDRESS_SPACE_LENGTH = 13
 const DWORD_ADDRESS_SPACE_LENGTH = 23
 const QWORD_ADDRESS_SPACE_LENGTH = 43
 
 const RESOURCE_TYPE_MEMORY = 0
+const RESOURCE_TYPE_IO = 1
+const RESOURCE_TYPE_BUS_NUMBER = 2
 
 /** General flags: the range is fixed at both ends and the device consumes it. */
 const GENERAL_FLAG_CONSUMER = 1 << 0
@@ -24,6 +28,9 @@ const GENERAL_FLAG_MAX_FIXED = 1 << 3
 /** Memory type-specific flags. */
 const MEMORY_READ_WRITE = 1 << 0
 const MEMORY_NON_CACHEABLE = 0 << 1
+const MEMORY_CACHEABLE = 1 << 1
+/** I/O type-specific flags: the window passes both ISA and non-ISA addresses (EntireRange). */
+const IO_ENTIRE_RANGE = 3
 
 /** IRQNoFlags() {irqs}: ISA IRQs 0-15, edge-triggered, active high. */
 export function irqNoFlags(irqs: readonly number[]): Aml {
@@ -105,4 +112,56 @@ export function endTag(): Aml {
 /** ResourceTemplate() { descriptors }: a Buffer terminated by the end tag. */
 export function resourceTemplate(descriptors: readonly Aml[]): Aml {
   return buffer(concat([...descriptors, endTag()]))
+}
+
+/**
+ * A bridge's window, as a producer: WordBusNumber or WordIO(ResourceProducer,
+ * MinFixed, MaxFixed, PosDecode[, EntireRange]) over [minimum, maximum].
+ * What a host bridge's _CRS lists to say which bus numbers and ports lie
+ * behind it.
+ */
+function wordWindow(type: number, typeFlags: number, minimum: number, maximum: number): Aml {
+  if (!Number.isInteger(minimum) || !Number.isInteger(maximum) || minimum < 0 || maximum > 0xffff || maximum < minimum) {
+    throw new RangeError(`window ${minimum}-${maximum} does not fit a Word descriptor`)
+  }
+  return new ByteWriter()
+    .u8(LARGE_WORD_ADDRESS_SPACE)
+    .u16(WORD_ADDRESS_SPACE_LENGTH)
+    .u8(type)
+    .u8(GENERAL_FLAG_MIN_FIXED | GENERAL_FLAG_MAX_FIXED)
+    .u8(typeFlags)
+    .u16(0) // granularity
+    .u16(minimum)
+    .u16(maximum)
+    .u16(0) // translation offset
+    .u16(maximum - minimum + 1)
+    .toBytes()
+}
+
+/** WordBusNumber(ResourceProducer, MinFixed, MaxFixed, PosDecode, 0, minimum, maximum, 0, count). */
+export function busNumberWindow(minimum: number, maximum: number): Aml {
+  if (maximum > 0xff) throw new RangeError(`bus number ${maximum} out of range`)
+  return wordWindow(RESOURCE_TYPE_BUS_NUMBER, 0, minimum, maximum)
+}
+
+/** WordIO(ResourceProducer, MinFixed, MaxFixed, PosDecode, EntireRange, 0, minimum, maximum, 0, length). */
+export function ioWindow(minimum: number, maximum: number): Aml {
+  return wordWindow(RESOURCE_TYPE_IO, IO_ENTIRE_RANGE, minimum, maximum)
+}
+
+/** DWordMemory(ResourceProducer, PosDecode, MinFixed, MaxFixed, Cacheable, ReadWrite, ...): a bridge's memory window. */
+export function memoryWindow(range: MemoryRange): Aml {
+  const {base, length} = checkRange(range, 0xffffffffn)
+  return new ByteWriter()
+    .u8(LARGE_DWORD_ADDRESS_SPACE)
+    .u16(DWORD_ADDRESS_SPACE_LENGTH)
+    .u8(RESOURCE_TYPE_MEMORY)
+    .u8(GENERAL_FLAG_MIN_FIXED | GENERAL_FLAG_MAX_FIXED)
+    .u8(MEMORY_READ_WRITE | MEMORY_CACHEABLE)
+    .u32(0)
+    .u32(Number(base))
+    .u32(Number(base + length - 1n))
+    .u32(0)
+    .u32(Number(length))
+    .toBytes()
 }

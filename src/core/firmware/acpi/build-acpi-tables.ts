@@ -91,7 +91,7 @@ export function buildAcpiTables(config: AcpiTablesConfig, at: number): AcpiTable
   const rsdpAddress = layout.reserve(RSDP_LENGTH, RSDP_ALIGNMENT)
   const facsAddress = layout.place(buildFacs(), FACS_ALIGNMENT)
   const dsdtAddress = layout.place(
-    buildDsdt({vmbusMmio: config.vmbusMmio, vmbusIrq: config.vmbusIrq}),
+    buildDsdt({vmbusMmio: config.vmbusMmio, vmbusIrq: config.vmbusIrq, generation: config.generation}),
     TABLE_ALIGNMENT,
   )
   const fadt = buildFadt({generation: config.generation, facsAddress, dsdtAddress})

@@ -4,9 +4,10 @@
  * addresses every kernel reads plus the X_ Generic Address fields that
  * ACPICA prefers when they are present. Both forms name the same registers.
  *
- * The register blocks are the ones power-management.ts decodes: PM1a event
- * at 0x600 (status + enable, 2 bytes each), PM1a control at 0x604 and the
- * 24-bit PM timer at 0x608. There is no SMI command port: SMI_CMD is zero,
+ * The register blocks are the ones power-management.ts decodes, and on
+ * Generation 1 the ones the PIIX4 power-management function's PMBA reports
+ * (its 64-byte block at 0x600): PM1a event at 0x600 (status + enable, 2
+ * bytes each), PM1a control at 0x604 and the 24-bit PM timer at 0x608. There is no SMI command port: SMI_CMD is zero,
  * which tells the OS the machine is already in ACPI mode (SCI_EN reads set),
  * so it never tries to switch modes.
  */

@@ -1,0 +1,2 @@
+export {IdeController, IDE_CHANNELS, type IdeControllerOptions, type IdeDriveConfig} from './ide-controller.js'
+export {AtaCommand} from './ata-constants.js'

@@ -1,0 +1,7 @@
+export * from './config-space.js'
+export * from './config-bus.js'
+export type {PciFunction} from './pci-function.js'
+export {I440bxHostBridge, INTEL_VENDOR_ID, I440BX_NO_AGP_DEVICE_ID} from './host-bridge.js'
+export {Piix4IsaBridge, PIIX4_DEVICE, PIIX4_ISA_DEVICE_ID} from './piix4-isa.js'
+export {Piix4Ide, PIIX4_IDE_DEVICE_ID, PIIX4_IDE_PROG_IF, DEFAULT_BUS_MASTER_BASE} from './piix4-ide.js'
+export {Piix4PowerManagement, PIIX4_PM_DEVICE_ID} from './piix4-pm.js'
