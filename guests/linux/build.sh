@@ -17,8 +17,17 @@ PACKAGES="linux-image-$KERNEL_ABI-686:i386=6.1.192-3
 busybox-static:i386=1:1.35.0-4+deb12u1+b1
 hyperv-daemons:i386=6.1.192-3
 libc6:i386=2.36-9+deb12u14"
-# The Hyper-V modules the guest loads, in dependency order (drivers/hv of the kernel package).
-MODULES="drivers/hv/hv_vmbus.ko drivers/hv/hv_utils.ko"
+# The modules the guest loads, in dependency order (insmod has no modprobe to find
+# them): VMBus and the integration services; SCSI with hv_storvsc, sd (and the
+# CRC implementations its T10 protection code asks the crypto API for) and sr;
+# ext4, which mounts ext2; libata with ata_piix and ata_generic for the emulated IDE.
+MODULES="drivers/hv/hv_vmbus.ko drivers/hv/hv_utils.ko
+drivers/scsi/scsi_common.ko drivers/scsi/scsi_mod.ko drivers/scsi/scsi_transport_fc.ko drivers/scsi/hv_storvsc.ko
+crypto/crct10dif_common.ko crypto/crct10dif_generic.ko lib/crc-t10dif.ko
+lib/crc64.ko crypto/crc64_rocksoft_generic.ko lib/crc64-rocksoft.ko block/t10-pi.ko drivers/scsi/sd_mod.ko
+drivers/cdrom/cdrom.ko drivers/scsi/sr_mod.ko
+lib/crc16.ko fs/mbcache.ko fs/jbd2/jbd2.ko crypto/crc32c_generic.ko fs/ext4/ext4.ko
+drivers/ata/libata.ko drivers/ata/ata_piix.ko drivers/ata/ata_generic.ko"
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 OUT=${OUT:-$HERE/../images/linux}

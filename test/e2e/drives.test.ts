@@ -4,7 +4,7 @@
  * with Hyper-V's slot rules, SCSI controllers, DVD and floppy drives, New-VM
  * -NewVHDPath and -VHDPath, and a checkpoint that keeps the drives.
  */
-import {mkdirSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {afterAll, describe, expect, it} from 'vitest'
@@ -160,15 +160,34 @@ describe('controllers and drives', () => {
     expect(again.stderr).toContain('already exists')
   })
 
-  it('drives change only while the VM is off, and a checkpoint keeps them', async () => {
+  it('drives change only while the VM is off; a checkpoint keeps them and their disks, as differencing children', async () => {
     await ok('new-vm', 'c1', '--guest', 'tinyos', '-MemoryStartupBytes', '32MB')
     await ok('set-vm', 'c1', '-AutomaticCheckpointsEnabled', '$false')
     const disk = await newDisk('c1.vhdx')
     await ok('add-vmharddiskdrive', 'c1', '-Path', disk)
+    const childOf = async (parent: string) => {
+      const [drive] = await json('get-vmharddiskdrive', 'c1')
+      expect(drive.Path).toMatch(/c1_[0-9a-f-]{36}\.avhdx$/)
+      expect((await json('get-vhd', drive.Path))[0]).toMatchObject({VhdType: 'Differencing', ParentPath: parent})
+      return drive.Path as string
+    }
+    // The checkpoint takes the disk as it is; the VM writes to a child of it from now on.
     await ok('checkpoint-vm', 'c1', 'with-disk')
+    const [checkpoint] = await json('get-vmcheckpoint', 'c1')
+    const afterCheckpoint = await childOf(disk)
+    expect(afterCheckpoint).toContain(checkpoint.Id)
+    // Applying it gives the VM a fresh child of the checkpoint's disk; the state it discards goes.
+    await ok('restore-vmcheckpoint', 'c1', 'with-disk', '--force')
+    expect(await childOf(disk)).not.toBe(afterCheckpoint)
+    expect(existsSync(afterCheckpoint)).toBe(false)
+    // A drive removed after the checkpoint comes back with it.
     await ok('remove-vmharddiskdrive', 'c1', '-ControllerType', 'IDE', '-ControllerNumber', '0', '-ControllerLocation', '0')
     await ok('restore-vmcheckpoint', 'c1', 'with-disk', '--force')
+    const afterApply = await childOf(disk)
+    // With the checkpoint gone, the child merges back and the drive is on its own disk again.
+    await ok('remove-vmcheckpoint', 'c1', 'with-disk')
     expect(slots(await json('get-vmharddiskdrive', 'c1'))).toEqual([`IDE 0:0 ${disk}`])
+    expect(existsSync(afterApply)).toBe(false)
     await ok('start-vm', 'c1')
     try {
       const running = await run('add-vmscsicontroller', 'c1')

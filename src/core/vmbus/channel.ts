@@ -7,6 +7,7 @@
  * past it: both end in the Error state with a reason.
  */
 import {CHANNEL_CONNECTION_ID_BASE, VMBUS_DATA_PACKET_FLAG_COMPLETION_REQUESTED, VMBUS_PACKET} from './constants.js'
+import {GuestDataBuffer} from './gpa-direct.js'
 import {InboundRing, OutboundRing, RingError, RingPages} from './ring-buffer.js'
 import type {GuestMemoryWindow} from './partition-link.js'
 import type {ChannelEndpoint, VmbusDevice, VmbusOffer} from './vmbus-device.js'
@@ -191,7 +192,9 @@ export class Channel {
         bytesRead += read.ringBytes
         this.counters.packetsToHost++
         this.counters.bytesToHost += read.ringBytes
-        if (this.device) this.callDevice('receive', (d) => d.receive(read.packet))
+        const {ranges, ...packet} = read.packet
+        const buffer = ranges ? new GuestDataBuffer(this.host.memory, ranges) : null
+        if (this.device) this.callDevice('receive', (d) => d.receive({...packet, buffer}))
       }
       if (this.state !== 'Open' || this.generation !== generation || !this.inbound || !this.outbound) return
       // The guest may be waiting for room to write: signal it once enough is free.

@@ -20,8 +20,10 @@
  * Every index, length and offset the guest controls is checked; a violation
  * throws RingError, which the channel catches and turns into its Error state.
  */
+import {VMBUS_PACKET} from './constants.js'
+import {parseGpaDirectHeader} from './gpa-direct.js'
+import type {GpaRange} from './messages.js'
 import type {GuestMemoryWindow} from './partition-link.js'
-import type {IncomingPacket} from './vmbus-device.js'
 
 export const RING_PAGE_SIZE = 4096
 export const RING_CONTROL = {
@@ -117,8 +119,18 @@ function used(w: number, r: number, size: number): number {
   return w >= r ? w - r : size - r + w
 }
 
+/** A packet as the ring holds it; the channel turns it into the device's IncomingPacket. */
+export interface RingPacket {
+  type: number
+  flags: number
+  transactionId: bigint
+  payload: Uint8Array
+  /** A GPA-direct packet's page ranges (type 9), checked for layout; null for other types. */
+  ranges: GpaRange[] | null
+}
+
 export interface ReadPacket {
-  packet: IncomingPacket
+  packet: RingPacket
   /** Bytes the packet took in the ring, trailer included. */
   ringBytes: number
 }
@@ -163,8 +175,15 @@ export class InboundRing {
     }
     const payload = this.pages.copyOut((r + offset) % size, length - offset)
     const ringBytes = length + PACKET_TRAILER_BYTES
+    // Consume the packet before judging its page list: a malformed one must not be read again.
     this.pages.writeControl(RING_CONTROL.READ_INDEX, (r + ringBytes) % size)
-    return {packet: {type, flags, transactionId, payload}, ringBytes}
+    let ranges: GpaRange[] | null = null
+    if (type === VMBUS_PACKET.DATA_USING_GPA_DIRECT) {
+      const parsed = parseGpaDirectHeader(this.pages.copyOut((r + PACKET_DESCRIPTOR_BYTES) % size, offset - PACKET_DESCRIPTOR_BYTES))
+      if (typeof parsed === 'string') throw new RingError(`GPA-direct packet: ${parsed}`)
+      ranges = parsed
+    }
+    return {packet: {type, flags, transactionId, payload, ranges}, ringBytes}
   }
 
   /**

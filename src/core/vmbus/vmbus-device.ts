@@ -3,7 +3,8 @@
  * root). The server offers the device's channel to the guest, runs the
  * GPADL/open handshake, owns the ring buffers, and hands the device whole
  * packets; the device answers through its channel endpoint. Devices never
- * touch guest memory or SynIC themselves.
+ * touch SynIC, and reach guest memory only through the buffers the guest
+ * hands them in GPA-direct packets.
  */
 
 /** What the guest sees in OFFERCHANNEL. GUIDs as text, "57164f39-9115-4e78-ab55-382f3bd5422d". */
@@ -19,6 +20,8 @@ export interface VmbusOffer {
   readonly mmioMegabytes?: number
 }
 
+import type {GuestDataBuffer} from './gpa-direct.js'
+
 /** One packet read from the guest-to-host ring. */
 export interface IncomingPacket {
   /** VMBUS_PACKET type: 6 DATA_INBAND, 7 XFER_PAGES, 9 GPA_DIRECT, 11 COMP. */
@@ -28,6 +31,11 @@ export interface IncomingPacket {
   readonly transactionId: bigint
   /** The packet's data after its descriptor (a copy the device may keep). */
   readonly payload: Uint8Array
+  /**
+   * A GPA-direct packet's buffer (type 9): the guest pages it lists, which the
+   * device reads or writes in place. Null for other packet types.
+   */
+  readonly buffer: GuestDataBuffer | null
 }
 
 /** The device's end of an open channel. */

@@ -18,6 +18,72 @@ export interface AttachedDrive {
   readonly medium: BlockMedium | null
 }
 
+/**
+ * A hard disk drive's medium: the virtual hard disk it holds now. A checkpoint
+ * swaps the disk under it (the drive moves to a differencing child) while the
+ * devices keep the same medium; between release() and attach() no guest I/O
+ * runs, as the processor is held.
+ */
+export class HardDiskMedium implements BlockMedium {
+  constructor(
+    private disk: VirtualDisk | null,
+    private readonly vmName: string,
+    private drive: DriveSettings,
+  ) {}
+
+  private get current(): VirtualDisk {
+    if (!this.disk) throw new Error(`the disk at ${this.drive.controllerType} ${this.drive.controllerNumber}:${this.drive.controllerLocation} is being switched`)
+    return this.disk
+  }
+
+  get size(): number {
+    return this.current.size
+  }
+  get logicalSectorSize(): number {
+    return this.current.logicalSectorSize
+  }
+  get physicalSectorSize(): number {
+    return this.current.physicalSectorSize
+  }
+  get readOnly(): boolean {
+    return this.current.readOnly
+  }
+  get diskIdentifier(): string {
+    return this.current.diskIdentifier
+  }
+  get path(): string | null {
+    return this.disk?.path ?? null
+  }
+
+  read(offset: number, into: Uint8Array): void {
+    this.current.read(offset, into)
+  }
+  write(offset: number, data: Uint8Array): void {
+    this.current.write(offset, data)
+  }
+  flush(): void {
+    this.disk?.flush()
+  }
+
+  /** Flush and close the disk (before its file becomes a checkpoint's parent). */
+  release(): void {
+    const disk = this.disk
+    this.disk = null
+    disk?.close()
+  }
+
+  /** Open the disk at `path` in its place. */
+  attach(path: string): void {
+    this.release()
+    this.drive = {...this.drive, path}
+    this.disk = openDiskFor(this.vmName, this.drive)
+  }
+
+  close(): void {
+    this.release()
+  }
+}
+
 export class AttachedDisks {
   private constructor(
     private readonly drives: AttachedDrive[],
@@ -33,7 +99,7 @@ export class AttachedDisks {
         if (drive.path === null) {
           drives.push({drive, medium: null})
         } else if (drive.kind === 'HardDisk') {
-          const disk = openDiskFor(vm.name, drive)
+          const disk = new HardDiskMedium(openDiskFor(vm.name, drive), vm.name, drive)
           closers.push(() => disk.close())
           drives.push({drive, medium: disk})
         } else {
@@ -54,6 +120,12 @@ export class AttachedDisks {
     return this.drives
       .filter((d) => d.drive.controllerType === controllerType)
       .sort((a, b) => a.drive.controllerNumber - b.drive.controllerNumber || a.drive.controllerLocation - b.drive.controllerLocation)
+  }
+
+  /** The hard disk medium of drive `driveId` (a DriveSettings id), if the VM has it. */
+  hardDisk(driveId: string): HardDiskMedium | null {
+    const medium = this.drives.find((d) => d.drive.id === driveId)?.medium
+    return medium instanceof HardDiskMedium ? medium : null
   }
 
   /** Everything written is on the host files (before a save or a checkpoint). */

@@ -7,7 +7,7 @@ import {InvalidArgumentError, InvalidStateError} from '../errors.js'
 import {
   HV_INTERCEPT_ACCESS, HV_MESSAGE, Hypervisor, type InterceptMessage, type PartitionSavedState, type VirtualProcessor,
 } from '../hypervisor/index.js'
-import type {EventLevel, SavedStateRecord, StoreDocument, VmRecord, VmState} from '../store/schema.js'
+import type {CheckpointRecord, EventLevel, SavedStateRecord, StoreDocument, VmRecord, VmState} from '../store/schema.js'
 import type {Store} from '../store/store.js'
 import {removeAutomaticCheckpoints} from '../vmms/checkpoints/automatic.js'
 import {takeCheckpoint, type CheckpointPlan} from '../vmms/checkpoints/take.js'
@@ -166,6 +166,7 @@ export class VmWorker {
     this.vmbus = new VmbusStack({
       vmId: vm.id, winhv: vid.winhv, partition: this.vid.partition, clock: this.clock, timeMode: vm.timeMode,
       enabled: vm.integrationServices,
+      storage: {generation: vm.generation, scsiControllers: vm.storage?.scsiControllers ?? [], disks: this.disks},
     })
     mkdirSync(vmDirectory(vm), {recursive: true})
     this.console = new ConsoleLog(vmFiles.console(vm), vm.savedState === null)
@@ -548,12 +549,23 @@ export class VmWorker {
             return Buffer.alloc(0)
           }
         })()
-        return await takeCheckpoint(this.store, this.vm, plan, () => ({
-          ramBytes: memory.ramBytes,
-          machine,
-          console: consoleBytes,
-          forEachPage: (visit) => forEachNonZeroPage(ram, (i) => visit(i, ram.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE)), memory.ramWritten),
-        }), undefined, 'vmwp')
+        // The disks become the checkpoint's: closed before their children are made, the children opened after.
+        const disks = (plan.disks ?? []).map((child) => ({child, medium: this.disks.hardDisk(child.driveId)}))
+        for (const {medium} of disks) medium?.release()
+        let record: CheckpointRecord
+        try {
+          record = await takeCheckpoint(this.store, this.vm, plan, () => ({
+            ramBytes: memory.ramBytes,
+            machine,
+            console: consoleBytes,
+            forEachPage: (visit) => forEachNonZeroPage(ram, (i) => visit(i, ram.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE)), memory.ramWritten),
+          }), undefined, 'vmwp')
+        } catch (error) {
+          for (const {child, medium} of disks) medium?.attach(child.parentPath)
+          throw error
+        }
+        for (const {child, medium} of disks) medium?.attach(child.childPath)
+        return record
       } finally {
         this.checkpointHold--
         if (this.checkpointHold === 0 && this.state === 'running') this.schedule(0)

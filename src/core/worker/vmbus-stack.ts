@@ -7,6 +7,9 @@ import type {Partition} from '../hypervisor/index.js'
 import type {TimeMode} from '../store/schema.js'
 import {requireIntegrationService} from '../vmms/guest-services.js'
 import {VmbusServer, type VmbusStatistics} from '../vmbus/index.js'
+import type {AttachedDisks} from './attached-disks.js'
+import {createStorageVsps} from './storage-vsps.js'
+import type {StorVsp} from '../devices/synthetic/storvsp/index.js'
 import type {GuestClock} from './guest-clock.js'
 import {createVmbusPartitionLink, type WinHv} from './winhv.js'
 
@@ -39,9 +42,14 @@ export interface IntegrationStatus {
 export class VmbusStack {
   readonly server: VmbusServer
   readonly services: IntegrationServices
+  /** The storage VSPs: one per SCSI controller, and (Generation 1) one IDE accelerator per IDE disk. */
+  readonly storage: StorVsp[]
   private enabled: IntegrationServiceSettings
 
-  constructor(options: {vmId: string; winhv: WinHv; partition: Partition; clock: GuestClock; timeMode: TimeMode; enabled: IntegrationServiceSettings}) {
+  constructor(options: {
+    vmId: string; winhv: WinHv; partition: Partition; clock: GuestClock; timeMode: TimeMode; enabled: IntegrationServiceSettings
+    storage: {generation: 1 | 2; scsiControllers: readonly string[]; disks: AttachedDisks}
+  }) {
     const {clock} = options
     this.enabled = {...options.enabled}
     this.services = createIntegrationServices({
@@ -49,8 +57,9 @@ export class VmbusStack {
       clock,
       hostTimeNs: options.timeMode === 'Deterministic' ? () => DETERMINISTIC_EPOCH_NS + BigInt(Math.round(clock.nowNs())) : undefined,
     })
+    this.storage = createStorageVsps(options.storage)
     this.server = new VmbusServer(createVmbusPartitionLink(options.winhv, options.partition), {
-      devices: this.services.offeredDevices(this.enabled),
+      devices: [...this.storage, ...this.services.offeredDevices(this.enabled)],
     })
   }
 

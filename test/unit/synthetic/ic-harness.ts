@@ -68,7 +68,7 @@ export function msgType(s: Sent): number {
 
 /** Wraps a guest answer as the VMBus server would hand it to the device. */
 export function incoming(payload: Uint8Array, transactionId: bigint, type = 6): IncomingPacket {
-  return {type, flags: 0, transactionId, payload}
+  return {type, flags: 0, transactionId, payload, buffer: null}
 }
 
 /** Linux-style vmbus_prep_negotiate_resp: answer in place choosing the first of `fw`/`srv` (in the guest's order) the host offered. */

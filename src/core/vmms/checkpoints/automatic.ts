@@ -27,10 +27,14 @@ export async function takeAutomaticCheckpoint(store: Store, vm: VmRecord): Promi
   }
 }
 
-/** After a clean shutdown: the automatic checkpoints of the VM are deleted. */
+/**
+ * After a clean shutdown: the automatic checkpoints of the VM are deleted
+ * (called by the worker once it has closed the VM's disks, so that their
+ * checkpoint children merge back).
+ */
 export async function removeAutomaticCheckpoints(store: Store, vmId: string): Promise<void> {
   const doc = await store.read()
   const automatic = doc.checkpoints.filter((c) => c.vmId === vmId && c.automatic)
   if (automatic.length === 0) return
-  await new CheckpointService(store).remove(vmId, automatic.map((c) => c.id), false)
+  await new CheckpointService(store).remove(vmId, automatic.map((c) => c.id), false, {disksClosed: true})
 }

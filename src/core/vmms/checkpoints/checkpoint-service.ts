@@ -11,6 +11,7 @@ import {logEvent} from '../event-log.js'
 import {checkTransition} from '../state-machine.js'
 import {vmDirectory, vmFiles} from '../vm-files.js'
 import {selectVms, type VmSelector} from '../vm-selection.js'
+import {consolidateDisks, createDiskChildren, discardDisks, planDiskChildren, pointDrivesAt, removeDiskFiles} from './checkpoint-disks.js'
 import {pageStoreOf, withCheckpointLock} from './files.js'
 import {defaultCheckpointName, validateCheckpointName} from './naming.js'
 import type {CaptureSource} from './page-store.js'
@@ -70,7 +71,10 @@ export class CheckpointService {
         }
         break
     }
-    const plan: CheckpointPlan = {id: globalThis.crypto.randomUUID(), name: name ?? defaultCheckpointName(vm.name), snapshotType, automatic: options.automatic ?? false}
+    const id = globalThis.crypto.randomUUID()
+    const plan: CheckpointPlan = {
+      id, name: name ?? defaultCheckpointName(vm.name), snapshotType, automatic: options.automatic ?? false, disks: planDiskChildren(vm, id),
+    }
     let checkpoint: CheckpointRecord
     if (running) {
       if (!vm.worker) throw new InvalidStateError(`The virtual machine '${vm.name}' has no worker process.`)
@@ -137,13 +141,23 @@ export class CheckpointService {
       refuseWhileRunning(vm)
       const directory = join(vmDirectory(vm), `saved-state-${globalThis.crypto.randomUUID().slice(0, 8)}`)
       const {savedState, transcript} = await materializeCheckpoint(vm, checkpoint, directory, 'applied', vm.id)
+      // The checkpoint's disks stay as they are: the VM gets fresh children of them to write to.
+      const disks = planDiskChildren(checkpoint.configuration, globalThis.crypto.randomUUID())
+      try {
+        createDiskChildren(disks)
+      } catch (error) {
+        if (savedState) await rm(savedState.directory, {recursive: true, force: true})
+        throw error
+      }
       let previous: VmRecord['savedState'] = null
+      let previousDisks: string[] = []
       try {
         await this.store.update((fresh) => {
           const current = find(fresh, vm.id)
           refuseWhileRunning(current)
           if (!fresh.checkpoints.some((c) => c.id === checkpoint.id)) throw new NotFoundError('Unable to find a snapshot matching the given criteria.')
           previous = current.savedState
+          previousDisks = (current.storage?.drives ?? []).flatMap((d) => (d.kind === 'HardDisk' && d.path ? [d.path] : []))
           // Where the checkpoints themselves live is not part of what one restores.
           const snapshotFileLocation = current.settings.snapshotFileLocation
           Object.assign(current, structuredClone(checkpoint.configuration))
@@ -153,14 +167,18 @@ export class CheckpointService {
           current.status = 'Operating normally'
           current.parentCheckpointId = checkpoint.id
           current.parentCheckpointName = checkpoint.name
+          pointDrivesAt(current, disks)
           const disconnected = disconnectClashingPorts(fresh, current)
           logEvent(fresh, current, `Checkpoint '${checkpoint.name}' was applied to '${current.name}'; the virtual machine is ${current.state}.`)
           if (disconnected.length) logEvent(fresh, current, `Applying '${checkpoint.name}' to '${current.name}': ${disconnected.join('; ')}.`, 'Warning')
         })
       } catch (error) {
         if (savedState) await rm(savedState.directory, {recursive: true, force: true})
+        removeDiskFiles(disks.map((d) => d.childPath))
         throw error
       }
+      // The children the VM wrote to before the apply hold the state it discarded.
+      discardDisks(await this.store.read(), previousDisks)
       const old = previous as VmRecord['savedState']
       if (old && old.directory !== savedState?.directory) await rm(old.directory, {recursive: true, force: true}).catch(() => {})
       if (transcript) {
@@ -172,7 +190,9 @@ export class CheckpointService {
   }
 
   /** Remove checkpoints of one VM (and their subtrees), then collect the pages nothing references. */
-  async remove(vmId: string, checkpointIds: readonly string[], includeChildren: boolean): Promise<{removed: CheckpointRecord[]; freedBytes: number; warning?: string}> {
+  async remove(
+    vmId: string, checkpointIds: readonly string[], includeChildren: boolean, options: {disksClosed?: boolean} = {},
+  ): Promise<{removed: CheckpointRecord[]; freedBytes: number; warning?: string}> {
     const vm0 = await this.vm(vmId)
     return withCheckpointLock(vm0, async () => {
       const {removed, live} = await this.store.update((doc) => {
@@ -185,10 +205,14 @@ export class CheckpointService {
       })
       if (removed.length === 0) return {removed, freedBytes: 0}
       const gc = await pageStoreOf(vm0).collectGarbage(live.flatMap((c) => (c.capture ? [c.capture] : [])))
+      // A running VM holds its disks open: their children are merged when it next stops.
+      const current = await this.vm(vmId)
+      const merge = options.disksClosed || !current.worker ? await consolidateDisks(this.store, vmId) : undefined
+      const warnings = [gc.skipped ? `Space of the removed checkpoints was not reclaimed: ${gc.skipped}.` : '', merge ? `Disks were not merged: ${merge}.` : '']
       return {
         removed,
         freedBytes: gc.freedBytes,
-        warning: gc.skipped ? `Space of the removed checkpoints was not reclaimed: ${gc.skipped}.` : undefined,
+        warning: warnings.filter(Boolean).join(' ') || undefined,
       }
     })
   }

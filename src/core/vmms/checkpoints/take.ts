@@ -4,6 +4,7 @@ import type {Store} from '../../store/store.js'
 import {logEvent} from '../event-log.js'
 import {pageStoreOf, withCheckpointLock} from './files.js'
 import type {CaptureSource} from './page-store.js'
+import {createDiskChildren, type DiskChild, pointDrivesAt, removeDiskFiles} from './checkpoint-disks.js'
 import {addCheckpoint, configurationOf} from './tree.js'
 
 /** What the VMMS decided about a checkpoint before anything is captured. */
@@ -12,6 +13,8 @@ export interface CheckpointPlan {
   name: string
   snapshotType: SnapshotType
   automatic: boolean
+  /** The differencing children the VM's disks get: the disks themselves become the checkpoint's. */
+  disks?: DiskChild[]
 }
 
 /**
@@ -36,6 +39,13 @@ export async function takeCheckpoint(
       if (error.code !== 'ENOSPC' && error.code !== 'EDQUOT' && error.code !== 'EROFS' && error.code !== 'EACCES') throw error
       throw new StoreError(`Checkpoint operation failed: the checkpoint files cannot be written under ${pages.directory} (${error.code}). Nothing was registered and the partial files were removed.`)
     }) : null
+    const disks = plan.disks ?? []
+    try {
+      createDiskChildren(disks)
+    } catch (error) {
+      if (written) await pages.removeFiles(written.files)
+      throw error
+    }
     try {
       return await store.update((doc) => {
         const current = doc.vms.find((v) => v.id === vm.id)
@@ -54,12 +64,15 @@ export async function takeCheckpoint(
           capture: written?.record ?? null,
         }
         addCheckpoint(doc, current, record)
+        // The checkpoint keeps the disks as they are; the VM writes to their children from now on.
+        pointDrivesAt(current, disks)
         const size = written ? `, ${written.record.pages} pages, ${(written.record.addedBytes / 1048576).toFixed(2)} MB added on disk` : ', configuration only'
         logEvent(doc, current, `${plan.automatic ? 'An automatic' : 'A'} ${plan.snapshotType.toLowerCase()} checkpoint '${plan.name}' of '${current.name}' was created${size}.`, 'Information', user)
         return record
       })
     } catch (error) {
       if (written) await pages.removeFiles(written.files)
+      removeDiskFiles(disks.map((d) => d.childPath))
       throw error
     }
   })

@@ -1,0 +1,2 @@
+export * from './vstor-protocol.js'
+export * from './storvsp.js'
