@@ -63,10 +63,14 @@ import MeasureVm from './measure-vm.js'
 import ResetVmResourceMetering from './reset-vmresourcemetering.js'
 // Virtual hard disks.
 import ConvertVhd from './convert-vhd.js'
+import DismountVhd from './dismount-vhd.js'
 import GetVhd from './get-vhd.js'
 import MergeVhd from './merge-vhd.js'
+import MountVhd from './mount-vhd.js'
 import NewVhd from './new-vhd.js'
 import OptimizeVhd from './optimize-vhd.js'
+import ResizeVhd from './resize-vhd.js'
+import SetVhd from './set-vhd.js'
 import TestVhd from './test-vhd.js'
 // Drives and controllers.
 import AddVmHardDiskDrive from './add-vmharddiskdrive.js'
@@ -144,10 +148,14 @@ export const COMMANDS = {
   'reset-vmresourcemetering': ResetVmResourceMetering,
   // Virtual hard disks.
   'convert-vhd': ConvertVhd,
+  'dismount-vhd': DismountVhd,
   'get-vhd': GetVhd,
   'merge-vhd': MergeVhd,
+  'mount-vhd': MountVhd,
   'new-vhd': NewVhd,
   'optimize-vhd': OptimizeVhd,
+  'resize-vhd': ResizeVhd,
+  'set-vhd': SetVhd,
   'test-vhd': TestVhd,
   // Drives and controllers.
   'add-vmharddiskdrive': AddVmHardDiskDrive,

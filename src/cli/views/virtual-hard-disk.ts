@@ -19,10 +19,12 @@ export function virtualHardDiskObject(disk: VirtualHardDiskInfo) {
     FragmentationPercentage: disk.fragmentationPercentage,
     Alignment: disk.alignment,
     Attached: disk.attached,
-    DiskNumber: null,
+    DiskNumber: disk.diskNumber,
     IsPMEMCompatible: false,
     AddressAbstractionType: 'None',
-    Number: null,
+    Number: disk.diskNumber,
+    /** Not a Hyper-V property: the host device Mount-VHD attached the disk as (/dev/loopN). */
+    DevicePath: disk.devicePath,
   }
 }
 

@@ -47,6 +47,40 @@ export interface VirtualDisk {
    * merging and compacting. A fixed image reports nothing.
    */
   allocatedBlocks(): Array<{virtualOffset: number; fileOffset: number}>
+  /**
+   * Change the virtual size to `newSize` bytes (a multiple of the logical
+   * sector size), as Resize-VHD does; the image must be open read-write.
+   * Growing adds space that reads as zeros. Only VHDX shrinks, and never over
+   * data: a dynamic image's allocated blocks past the new end, or any byte of
+   * a fixed one's that is not zero, make it refuse (InvalidArgumentError
+   * naming the size). A differencing image keeps its parent's size and is
+   * refused. Crash-safe: a writer stopped at any point leaves the old size or
+   * the new one, and the data below both as it was.
+   */
+  resize(newSize: number): void
+  /**
+   * Point a differencing image at `parentPath` (a moved or copied parent), as
+   * Set-VHD -ParentPath does: the new parent must be the image this one was
+   * made from (VHD: its unique ID; VHDX: its DataWriteGuid, the child's
+   * parent_linkage) unless `ignoreIdMismatch`, when the child is linked to it
+   * as it is. Afterwards `parent` and `parentPath` are the new parent's.
+   * Crash-safe: a stop at any point leaves the old locators or the new ones.
+   */
+  setParentPath(parentPath: string, options?: SetParentPathOptions): void
+  /** Change what Set-VHD changes besides the parent: the disk identifier, the physical sector size. Crash-safe as resize. */
+  setMetadata(changes: DiskMetadataChanges): void
+}
+
+export interface SetParentPathOptions {
+  /** Link to the new parent even when it is not the image the child was made from (Set-VHD -IgnoreIdMismatch). */
+  ignoreIdMismatch?: boolean
+}
+
+export interface DiskMetadataChanges {
+  /** A new disk identifier (a GUID): Set-VHD -ResetDiskIdentifier. */
+  diskIdentifier?: string
+  /** 512 or 4096 (VHDX only; a VHD's is always 512): Set-VHD -PhysicalSectorSizeBytes. */
+  physicalSectorSize?: SectorSize
 }
 
 export interface CreateDiskOptions {
@@ -66,6 +100,13 @@ export interface CreateDiskOptions {
 
 export interface OpenDiskOptions {
   readOnly?: boolean
+  /**
+   * Open a differencing image without looking for its parent, to repair a
+   * broken chain with setParentPath(): `parent` is null and `parentPath` is
+   * where the image says the parent is, and the virtual disk cannot be read
+   * or written (InvalidStateError) until setParentPath() gives it a parent.
+   */
+  skipParent?: boolean
 }
 
 /**

@@ -137,7 +137,7 @@ export class Vmms {
     this.metering = new ResourceMeteringService(store)
     this.firmware = new FirmwareService(store)
     this.comPorts = new ComPortService(store)
-    this.disks = new VirtualDiskService()
+    this.disks = new VirtualDiskService(store)
     this.drives = new DriveService(store, this.disks)
   }
 

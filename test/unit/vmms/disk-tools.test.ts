@@ -49,6 +49,15 @@ function memoryDisk(size: number, blockSize: number, parent: VirtualDisk | null 
     close() {},
     fileSize: () => blocks.size * blockSize,
     allocatedBlocks: () => [...blocks.keys()].sort((a, b) => a - b).map((k, n) => ({virtualOffset: k * blockSize, fileOffset: n * blockSize})),
+    resize() {
+      throw new Error('not used by these tests')
+    },
+    setParentPath() {
+      throw new Error('not used by these tests')
+    },
+    setMetadata() {
+      throw new Error('not used by these tests')
+    },
   }
 }
 

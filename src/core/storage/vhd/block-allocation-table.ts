@@ -9,7 +9,7 @@
  * or write through the table can leave the file or overwrite a header.
  */
 import {DiskFormatError} from '../virtual-disk.js'
-import {SECTOR_SIZE, UNALLOCATED_BLOCK} from './constants.js'
+import {roundUp, SECTOR_SIZE, UNALLOCATED_BLOCK} from './constants.js'
 import type {ImageFile} from './image-file.js'
 
 /** A byte range of the file that blocks must not overlap. */
@@ -35,7 +35,7 @@ export interface BatPlacement {
 export class BlockAllocationTable {
   private constructor(
     private readonly file: ImageFile,
-    private readonly tableOffset: number,
+    readonly tableOffset: number,
     private readonly entries: Uint32Array,
   ) {}
 
@@ -70,6 +70,25 @@ export class BlockAllocationTable {
       if (sector !== UNALLOCATED_BLOCK) blocks.push({index, offset: sector * SECTOR_SIZE})
     })
     return blocks
+  }
+
+  /**
+   * The same entries for a disk of `entryCount` blocks (more than now: the
+   * new ones unallocated), kept at `tableOffset`. Nothing is written: the
+   * caller puts the table there (encode()) before anything points at it.
+   */
+  resized(tableOffset: number, entryCount: number): BlockAllocationTable {
+    const entries = new Uint32Array(entryCount).fill(UNALLOCATED_BLOCK)
+    entries.set(this.entries.subarray(0, Math.min(entryCount, this.entries.length)))
+    return new BlockAllocationTable(this.file, tableOffset, entries)
+  }
+
+  /** The table as the file holds it, padded to a whole sector with unallocated entries. */
+  encode(): Uint8Array {
+    const bytes = new Uint8Array(roundUp(this.entries.length * 4, SECTOR_SIZE)).fill(0xff)
+    const view = new DataView(bytes.buffer)
+    this.entries.forEach((sector, index) => view.setUint32(index * 4, sector))
+    return bytes
   }
 
   /**

@@ -13,7 +13,7 @@
  * footer copy, which is a fallback. A creation that fails removes its file.
  */
 import {statSync, unlinkSync} from 'node:fs'
-import {basename, resolve} from 'node:path'
+import {resolve} from 'node:path'
 
 import {InvalidArgumentError, NotFoundError} from '../../errors.js'
 import type {CreateDiskOptions, VhdType} from '../virtual-disk.js'
@@ -29,7 +29,7 @@ import {geometryForSize} from './geometry.js'
 import {newGuid, normaliseGuid} from './guid.js'
 import {createHostFile} from './image-file.js'
 import {openVhdImage} from './open.js'
-import {layOutParentLocators} from './parent-locators.js'
+import {layOutParentLocators, parentFileName} from './parent-locators.js'
 import {toVhdTimestamp} from './timestamp.js'
 import type {VhdImage} from './vhd-image.js'
 
@@ -156,11 +156,6 @@ function readParent(options: CreateDiskOptions): ParentFacts {
   } finally {
     image.close()
   }
-}
-
-/** The parent's file name for the header's 256-character field (the locators carry the whole path). */
-function parentFileName(path: string): string {
-  return basename(path).slice(0, 256)
 }
 
 function checkType(type: VhdType): VhdType {

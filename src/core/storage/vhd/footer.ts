@@ -98,6 +98,30 @@ export function encodeFooter(footer: VhdFooter): Uint8Array {
   return bytes
 }
 
+/** The footer fields hv changes in an existing image. */
+export type FooterChanges = Partial<Pick<VhdFooter, 'dataOffset' | 'currentSize' | 'geometry' | 'uniqueId' | 'creatorApplication'>>
+
+/**
+ * A copy of the footer `bytes` (512, as read) with `changes` made and the
+ * checksum recomputed. Every other byte stays as it was, so a footer another
+ * tool wrote keeps whatever it holds besides these fields.
+ */
+export function patchFooter(bytes: Uint8Array, changes: FooterChanges): Uint8Array {
+  const patched = bytes.slice(0, FOOTER_SIZE)
+  const view = new DataView(patched.buffer)
+  if (changes.dataOffset !== undefined) view.setBigUint64(FIELD.dataOffset, changes.dataOffset)
+  if (changes.currentSize !== undefined) view.setBigUint64(FIELD.currentSize, BigInt(changes.currentSize))
+  if (changes.geometry !== undefined) {
+    view.setUint16(FIELD.cylinders, changes.geometry.cylinders)
+    view.setUint8(FIELD.heads, changes.geometry.heads)
+    view.setUint8(FIELD.sectorsPerTrack, changes.geometry.sectorsPerTrack)
+  }
+  if (changes.uniqueId !== undefined) patched.set(guidToBytes(changes.uniqueId), FIELD.uniqueId)
+  if (changes.creatorApplication !== undefined) writeAscii(patched, FIELD.creatorApplication, changes.creatorApplication)
+  view.setUint32(FIELD.checksum, vhdChecksum(patched, FIELD.checksum))
+  return patched
+}
+
 /** Whether `bytes` (512 of them, or 511 from an old image) begin with the footer's cookie. */
 export function hasFooterCookie(bytes: Uint8Array): boolean {
   return readAscii(bytes, FIELD.cookie, FOOTER_COOKIE.length) === FOOTER_COOKIE

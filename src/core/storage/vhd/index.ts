@@ -25,5 +25,5 @@ export function createVhd(options: CreateDiskOptions): VirtualDisk {
  * DiskFormatError; a missing file a NotFoundError.
  */
 export function openVhd(path: string, options: OpenDiskOptions = {}): VirtualDisk {
-  return openVhdImage(path, {readOnly: options.readOnly})
+  return openVhdImage(path, {readOnly: options.readOnly, skipParent: options.skipParent})
 }

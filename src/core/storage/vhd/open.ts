@@ -8,6 +8,7 @@
 import {realpathSync, statSync} from 'node:fs'
 import {resolve} from 'node:path'
 
+import {InvalidArgumentError} from '../../errors.js'
 import {DiskFormatError, type OpenDiskOptions} from '../virtual-disk.js'
 import {BlockAllocationTable, type FileRegion} from './block-allocation-table.js'
 import {DYNAMIC_HEADER_SIZE, FOOTER_SIZE, LEGACY_FOOTER_SIZE, MAX_BAT_ENTRIES, MAX_PARENT_CHAIN_DEPTH, roundUp, SECTOR_SIZE} from './constants.js'
@@ -27,16 +28,16 @@ export interface OpenVhdImageOptions extends OpenDiskOptions {
 
 /** Open the VHD at `path` (and, for a differencing image, its parents, read-only). */
 export function openVhdImage(path: string, options: OpenVhdImageOptions = {}): VhdImage {
-  return openInChain(path, options.readOnly ?? false, options.openFile ?? openHostFile, [])
+  return openInChain(path, options.readOnly ?? false, options.openFile ?? openHostFile, [], options.skipParent ?? false)
 }
 
 /** `descendants` are the real paths of the differencing images that led here, to catch a chain that loops. */
-function openInChain(path: string, readOnly: boolean, openFile: ImageFileOpener, descendants: string[]): VhdImage {
+function openInChain(path: string, readOnly: boolean, openFile: ImageFileOpener, descendants: string[], skipParent = false): VhdImage {
   const file = openFile(path, readOnly)
   try {
     const found = findFooter(file)
     if (found.footer.diskType === 'Fixed') return openFixed(file, found)
-    return openSparse(file, found, openFile, descendants)
+    return openSparse(file, found, openFile, descendants, skipParent)
   } catch (error) {
     file.close()
     throw error
@@ -90,14 +91,15 @@ function readFooterBytes(file: ImageFile, position: number, length: number): Uin
   return bytes
 }
 
-function openFixed(file: ImageFile, {footer, dataEnd}: FoundFooter): VhdImage {
+function openFixed(file: ImageFile, found: FoundFooter): VhdImage {
+  const {footer, dataEnd} = found
   if (footer.currentSize > dataEnd) {
     throw new DiskFormatError(file.path, `the file holds ${dataEnd} bytes before its footer, fewer than the disk's size of ${footer.currentSize}`)
   }
-  return new FixedVhdImage(file.path, file, footer)
+  return new FixedVhdImage(file.path, file, footer, found.bytes, dataEnd)
 }
 
-function openSparse(file: ImageFile, found: FoundFooter, openFile: ImageFileOpener, descendants: string[]): VhdImage {
+function openSparse(file: ImageFile, found: FoundFooter, openFile: ImageFileOpener, descendants: string[], skipParent: boolean): VhdImage {
   const {footer, dataEnd} = found
   const path = file.path
 
@@ -113,12 +115,18 @@ function openSparse(file: ImageFile, found: FoundFooter, openFile: ImageFileOpen
 
   // Last, so that no parent is left open when this image turns out to be damaged.
   const {parent, parentPath} =
-    footer.diskType === 'Differencing' ? openParent(file, footer, header, dataEnd, openFile, descendants) : {parent: null, parentPath: null}
+    footer.diskType !== 'Differencing'
+      ? {parent: null, parentPath: null}
+      : skipParent
+        ? {parent: null, parentPath: recordedParentPath(file, header, dataEnd)}
+        : openParent(file, footer, header, dataEnd, openFile, descendants)
   return new SparseVhdImage({
     path,
     file,
     footer,
     footerBytes: found.bytes,
+    header,
+    openParent: (newParent) => openNewParent(path, newParent, openFile, descendants),
     blockSize: header.blockSize,
     bat,
     nextBlockOffset: roundUp(dataEnd, SECTOR_SIZE),
@@ -208,6 +216,22 @@ function openParent(
   // The parent's path is where the locators led on this host: the recorded absolute path unless the chain
   // was moved (or made on Windows), when that one would be stale and this one is what a new child needs.
   return {parent, parentPath: parentFile}
+}
+
+/** Where a differencing image says its parent is, without opening it: the first place that exists, else the first it names. */
+function recordedParentPath(file: ImageFile, header: DynamicHeader, dataEnd: number): string | null {
+  const candidates = parentCandidates(file.path, readParentLocators(file, header.locators, dataEnd))
+  const found = candidates.find((candidate) => candidate.path !== null && isFile(candidate.path)) ?? candidates.find((candidate) => candidate.path !== null)
+  return found?.path ?? null
+}
+
+/** Open `parentPath` read-only, with its chain, as the new parent of `childPath`; a chain through the child itself is refused. */
+function openNewParent(childPath: string, parentPath: string, openFile: ImageFileOpener, descendants: string[]): VhdImage {
+  const chain = [...descendants, realPath(childPath)]
+  if (chain.includes(realPath(parentPath))) {
+    throw new InvalidArgumentError(`'${parentPath}' cannot be the parent of '${childPath}': it is that disk or one of its differencing children.`)
+  }
+  return openInChain(parentPath, true, openFile, chain)
 }
 
 function describeCandidate(candidate: ParentCandidate): string {

@@ -11,7 +11,7 @@
  * too, always a whole number of sectors, and reads neither: only the data's
  * offset and length matter, and those are checked against the file.
  */
-import {dirname, isAbsolute, relative, resolve, sep} from 'node:path'
+import {basename, dirname, isAbsolute, relative, resolve, sep} from 'node:path'
 
 import {DiskFormatError} from '../virtual-disk.js'
 import {roundUp, SECTOR_SIZE} from './constants.js'
@@ -56,6 +56,11 @@ export function layOutParentLocators(childPath: string, parentPath: string, firs
   }
   while (entries.length < LOCATOR_COUNT) entries.push(emptyLocator())
   return {entries, data, end: offset}
+}
+
+/** The parent's file name for the dynamic header's 256-character field (the locators carry the whole path). */
+export function parentFileName(path: string): string {
+  return basename(path).slice(0, 256)
 }
 
 /** The parent's path relative to the child's folder, starting "./" (or "../") the way Hyper-V's start ".\". */

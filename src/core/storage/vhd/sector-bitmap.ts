@@ -48,6 +48,20 @@ export function markSectorsPresent(slice: BitmapSlice, firstSector: number, coun
   return changed
 }
 
+/** Clear the bits of `count` sectors from `firstSector`; whether any bit changed. */
+export function markSectorsAbsent(slice: BitmapSlice, firstSector: number, count: number): boolean {
+  let changed = false
+  for (let sector = firstSector; sector < firstSector + count; sector++) {
+    const index = Math.floor(sector / 8) - slice.firstByte
+    const bit = 0x80 >> sector % 8
+    if ((slice.bytes[index] & bit) !== 0) {
+      slice.bytes[index] &= ~bit
+      changed = true
+    }
+  }
+  return changed
+}
+
 export interface SectorRun {
   firstSector: number
   count: number

@@ -33,13 +33,38 @@
  * without the new footer reaching the disk; the opener then uses the footer
  * copy at offset 0, as the specification intends, and the next new block
  * writes a footer at the end again.
+ *
+ * Resizing and re-pointing the parent. Growing within the room the BAT has
+ * (its max table entries, clear of every other structure) marks the new
+ * entries unallocated and then writes the footer with the new size. Anything
+ * else (a BAT too small, new parent locators) writes the changed structures
+ * anew at the end of the file, in the order parent locator data, dynamic
+ * header, BAT, so that the table stays the last structure (qemu places new
+ * blocks after the table or the last block, whichever ends later), and then
+ * switches to them with the footer's data offset:
+ *
+ *   1. the unchanged footer after the space the structures take (as for a
+ *      new block: stopping here leaves an unused gap);
+ *   2. the structures, in the gap; sync;
+ *   3. the new footer at the end: one sector, the switch; sync;
+ *   4. the footer copy at offset 0; sync.
+ *
+ * The old header, table and locators stay where they were, unused.
  */
-import {DiskFormatError, type VhdType, type VirtualDisk} from '../virtual-disk.js'
+import {statSync} from 'node:fs'
+import {resolve} from 'node:path'
+
+import {InvalidArgumentError, NotFoundError} from '../../errors.js'
+import {DiskFormatError, type SetParentPathOptions, type VhdType, type VirtualDisk} from '../virtual-disk.js'
 import type {BlockAllocationTable} from './block-allocation-table.js'
-import {MAX_BLOCK_SECTOR, SECTOR_SIZE} from './constants.js'
-import type {VhdFooter} from './footer.js'
+import {DYNAMIC_HEADER_SIZE, FOOTER_SIZE, MAX_BAT_ENTRIES, MAX_BLOCK_SECTOR, SECTOR_SIZE} from './constants.js'
+import {isVhd} from './detect.js'
+import {type DynamicHeader, encodeDynamicHeader, NO_PLATFORM} from './dynamic-header.js'
+import type {FooterChanges, VhdFooter} from './footer.js'
 import type {ImageFile} from './image-file.js'
-import {type BitmapSlice, bitmapBytesFor, bitmapSize, markSectorsPresent, sectorRuns} from './sector-bitmap.js'
+import {layOutParentLocators, parentFileName} from './parent-locators.js'
+import {type BitmapSlice, bitmapBytesFor, bitmapSize, markSectorsAbsent, markSectorsPresent, sectorRuns} from './sector-bitmap.js'
+import {toVhdTimestamp} from './timestamp.js'
 import {VhdImage} from './vhd-image.js'
 
 export interface SparseImageParts {
@@ -48,6 +73,7 @@ export interface SparseImageParts {
   footer: VhdFooter
   /** The footer's 512 bytes as found, written again at the end of the file each time it grows. */
   footerBytes: Uint8Array
+  header: DynamicHeader
   blockSize: number
   bat: BlockAllocationTable
   /** Where the next new block goes: the footer's place, on a sector boundary. */
@@ -55,28 +81,40 @@ export interface SparseImageParts {
   /** The opened parent of a differencing image, and its absolute path as the locators found it. */
   parent: VirtualDisk | null
   parentPath: string | null
+  /** Opens the image at an absolute path as this image's parent (read-only, with its chain), refusing a chain that would loop. */
+  openParent: (path: string) => VhdImage
 }
 
 export class SparseVhdImage extends VhdImage {
   readonly type: VhdType
   readonly blockSize: number
-  readonly parentPath: string | null
-  readonly parent: VirtualDisk | null
-  private readonly bat: BlockAllocationTable
+  private bat: BlockAllocationTable
+  private header: DynamicHeader
   private readonly bitmapBytes: number
-  private readonly footerBytes: Uint8Array
   private nextBlockOffset: number
+  private currentParent: VirtualDisk | null
+  private currentParentPath: string | null
+  private readonly openParent: (path: string) => VhdImage
 
   constructor(parts: SparseImageParts) {
-    super(parts.path, parts.file, parts.footer)
+    super(parts.path, parts.file, parts.footer, parts.footerBytes)
     this.type = parts.footer.diskType
     this.blockSize = parts.blockSize
-    this.parentPath = parts.parentPath
-    this.parent = parts.parent
+    this.currentParentPath = parts.parentPath
+    this.currentParent = parts.parent
     this.bat = parts.bat
+    this.header = parts.header
     this.bitmapBytes = bitmapSize(parts.blockSize)
-    this.footerBytes = parts.footerBytes
     this.nextBlockOffset = parts.nextBlockOffset
+    this.openParent = parts.openParent
+  }
+
+  get parent(): VirtualDisk | null {
+    return this.currentParent
+  }
+
+  get parentPath(): string | null {
+    return this.currentParentPath
   }
 
   /** Each allocated block's virtual offset and the file offset of its data (past its bitmap). */
@@ -126,7 +164,7 @@ export class SparseVhdImage extends VhdImage {
 
   /** Sectors this image does not hold: the parent's, or zeros. */
   private readAbsent(virtualOffset: number, into: Uint8Array): void {
-    if (this.parent) this.parent.read(virtualOffset, into)
+    if (this.currentParent) this.currentParent.read(virtualOffset, into)
     else into.fill(0)
   }
 
@@ -163,6 +201,145 @@ export class SparseVhdImage extends VhdImage {
     this.file.sync()
 
     this.bat.record(index, blockStart)
+  }
+
+  /** Resize-VHD: see the top of this file. */
+  protected grow(newSize: number): void {
+    const oldCount = this.bat.entryCount
+    const newCount = Math.ceil(newSize / this.blockSize)
+    if (newCount > MAX_BAT_ENTRIES) {
+      throw new InvalidArgumentError(`${this.path}: ${newSize} bytes in ${this.blockSize}-byte blocks need ${newCount} BAT entries, more than the ${MAX_BAT_ENTRIES} hv supports.`)
+    }
+    this.forgetSectorsPastEnd()
+    if (newCount > oldCount && !this.tableHasRoomFor(newCount)) {
+      this.relocate(this.header, newCount, null, this.resizedFooter(newSize))
+      return
+    }
+    if (newCount > oldCount) {
+      this.file.write(this.bat.tableOffset + oldCount * 4, new Uint8Array((newCount - oldCount) * 4).fill(0xff))
+      this.bat = this.bat.resized(this.bat.tableOffset, newCount)
+    }
+    this.file.sync()
+    this.commitFooter(this.resizedFooter(newSize))
+  }
+
+  /**
+   * Set-VHD -ParentPath: new locators for `parentPath`, and its unique ID and
+   * time stamp in a new dynamic header. The parent must be a VHD of the same
+   * size whose unique ID the header records, unless told to ignore that.
+   */
+  setParentPath(parentPath: string, options: SetParentPathOptions = {}): void {
+    if (this.type !== 'Differencing') {
+      super.setParentPath(parentPath, options)
+      return
+    }
+    this.checkWritable()
+    const absolute = resolve(parentPath)
+    const stat = statSync(absolute, {throwIfNoEntry: false})
+    if (stat === undefined || !stat.isFile()) throw new NotFoundError(`The parent virtual hard disk '${absolute}' does not exist.`)
+    if (!isVhd(absolute)) throw new InvalidArgumentError(`'${absolute}' is not a VHD: the parent of a VHD must be a VHD.`)
+    const parent = this.openParent(absolute)
+    try {
+      if (parent.size !== this.size) {
+        throw new InvalidArgumentError(`The parent '${absolute}' is ${parent.size} bytes but the differencing disk '${this.path}' is ${this.size}: they must be the same size.`)
+      }
+      if (parent.diskIdentifier !== this.header.parentUniqueId && !options.ignoreIdMismatch) {
+        throw new InvalidArgumentError(
+          `The disk identifier of '${absolute}' (${parent.diskIdentifier}) is not that of the parent '${this.path}' was made from (${this.header.parentUniqueId}); use -IgnoreIdMismatch to link them anyway.`,
+        )
+      }
+      const header: DynamicHeader = {
+        ...this.header,
+        parentUniqueId: parent.diskIdentifier,
+        parentTimestamp: toVhdTimestamp(stat.mtime),
+        parentName: parentFileName(absolute),
+      }
+      this.relocate(header, this.bat.entryCount, absolute, {})
+    } catch (error) {
+      parent.close()
+      throw error
+    }
+    const previous = this.currentParent
+    this.currentParent = parent
+    this.currentParentPath = absolute
+    previous?.close()
+  }
+
+  protected writeFooters(footerBytes: Uint8Array): void {
+    this.file.write(this.nextBlockOffset, footerBytes)
+    this.file.sync()
+    this.file.write(0, footerBytes)
+    this.file.sync()
+  }
+
+  /**
+   * Write `header` (with new locators for `parentPath` when given) and a
+   * table of `entryCount` entries at the end of the file, and switch to them
+   * with a footer that also has `footerChanges`: the steps at the top of this file.
+   */
+  private relocate(header: DynamicHeader, entryCount: number, parentPath: string | null, footerChanges: FooterChanges): void {
+    const pieces: Array<{offset: number; bytes: Uint8Array}> = []
+    let at = this.nextBlockOffset
+    let locators = header.locators
+    if (parentPath !== null) {
+      const layout = layOutParentLocators(this.path, parentPath, at)
+      locators = layout.entries
+      pieces.push(...layout.data)
+      at = layout.end
+    }
+    const headerOffset = at
+    const bat = this.bat.resized(headerOffset + DYNAMIC_HEADER_SIZE, entryCount)
+    const table = bat.encode()
+    const end = bat.tableOffset + table.length
+    if (end / SECTOR_SIZE > MAX_BLOCK_SECTOR) throw new DiskFormatError(this.path, 'the file has reached the 2 TiB a VHD block allocation table can address')
+    const newHeader: DynamicHeader = {...header, locators, tableOffset: BigInt(bat.tableOffset), maxTableEntries: entryCount}
+    pieces.push({offset: headerOffset, bytes: encodeDynamicHeader(newHeader)}, {offset: bat.tableOffset, bytes: table})
+
+    this.file.write(end, this.footerBytes)
+    this.nextBlockOffset = end
+    for (const piece of pieces) this.file.write(piece.offset, piece.bytes)
+    this.file.sync()
+    this.commitFooter({...footerChanges, dataOffset: BigInt(headerOffset)})
+    this.bat = bat
+    this.header = newHeader
+  }
+
+  /**
+   * Whether the table can take `entryCount` entries where it is: the header
+   * reserves room for them, and nothing else (header, locator data, a block,
+   * the footer) lies where they would go.
+   */
+  private tableHasRoomFor(entryCount: number): boolean {
+    if (entryCount > this.header.maxTableEntries) return false
+    const start = this.bat.tableOffset + this.bat.entryCount * 4
+    const end = this.bat.tableOffset + entryCount * 4
+    if (end > this.nextBlockOffset) return false
+    const taken: Array<{start: number; end: number}> = [
+      {start: 0, end: FOOTER_SIZE},
+      {start: Number(this.footer.dataOffset), end: Number(this.footer.dataOffset) + DYNAMIC_HEADER_SIZE},
+      ...this.header.locators
+        .filter((locator) => locator.platformCode !== NO_PLATFORM && locator.dataLength > 0)
+        .map((locator) => ({start: Number(locator.dataOffset), end: Number(locator.dataOffset) + Math.max(locator.dataLength, locator.dataSpace)})),
+      ...this.bat.allocated().map(({offset}) => ({start: offset, end: offset + this.bitmapBytes + this.blockSize})),
+    ]
+    return taken.every((region) => region.end <= start || region.start >= end)
+  }
+
+  /**
+   * Clear the bitmap bits of the last block's sectors past the end of the
+   * disk, if any are set, before those sectors become part of it: they must
+   * read as zeros. Bits past the end are never read, so this changes nothing
+   * visible.
+   */
+  private forgetSectorsPastEnd(): void {
+    const last = this.bat.entryCount - 1
+    const inLastBlock = this.size - last * this.blockSize
+    const blockStart = this.bat.blockOffset(last)
+    if (inLastBlock === this.blockSize || blockStart === null) return
+    const firstSector = inLastBlock / SECTOR_SIZE
+    const count = this.blockSize / SECTOR_SIZE - firstSector
+    const bitmap = this.readBitmap(blockStart, firstSector, count)
+    if (markSectorsAbsent(bitmap, firstSector, count)) this.file.write(blockStart + bitmap.firstByte, bitmap.bytes)
   }
 
   /** The bytes of block bitmap that cover `count` sectors from `firstSector`. */

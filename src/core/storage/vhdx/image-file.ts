@@ -26,7 +26,8 @@ export type WritePurpose =
   | 'log' // a log entry
   | 'metadata' // applying a committed log entry (BAT, sector bitmaps)
   | 'replay' // applying the log found on open
-  | 'resize' // growing the file
+  | 'relocate' // a structure written anew where nothing points yet (a BAT that outgrew its region)
+  | 'resize' // growing the file, or cutting off what a shrunk disk no longer uses
 
 export interface FileWrite {
   purpose: WritePurpose
@@ -154,6 +155,20 @@ export class ImageFile {
     if (!Number.isSafeInteger(newSize) || newSize < this.physicalSize) throw new Error(`${this.path}: cannot resize the file from ${this.physicalSize} to ${newSize} bytes`)
     if (newSize === this.physicalSize) return
     this.hooks.beforeWrite?.({purpose: 'resize', offset: this.physicalSize, length: newSize})
+    ftruncateSync(this.descriptor(), newSize)
+    this.physicalSize = newSize
+  }
+
+  /**
+   * Cut the file to `newSize` bytes. Only for space nothing refers to any
+   * more, once the log that could refer to it is clean: a replay checks the
+   * file is as large as its entries say.
+   */
+  truncate(newSize: number): void {
+    this.checkWritable()
+    if (!Number.isSafeInteger(newSize) || newSize < 0 || newSize > this.physicalSize) throw new Error(`${this.path}: cannot truncate the file from ${this.physicalSize} to ${newSize} bytes`)
+    if (newSize === this.physicalSize) return
+    this.hooks.beforeWrite?.({purpose: 'resize', offset: newSize, length: newSize})
     ftruncateSync(this.descriptor(), newSize)
     this.physicalSize = newSize
   }

@@ -34,7 +34,7 @@ export function createVhdx(options: CreateDiskOptions): VirtualDisk {
 
 /** Open an image (read-write unless asked otherwise); a differencing image opens its parent read-only. */
 export function openVhdx(path: string, options: OpenDiskOptions = {}): VirtualDisk {
-  return openImage(path, {readOnly: options.readOnly ?? false})
+  return openImage(path, {readOnly: options.readOnly ?? false, skipParent: options.skipParent})
 }
 
 /** Whether the file at `path` starts with the VHDX signature. */

@@ -19,7 +19,7 @@
 import {ZERO_GUID, isZeroGuid, randomGuid} from './guid.js'
 import type {HeaderState} from './headers.js'
 import type {ImageFile} from './image-file.js'
-import {alignDown, alignUp, MiB} from './layout.js'
+import {alignDown, alignUp, LOG_SECTOR_SIZE, MiB} from './layout.js'
 import {buildLogEntry, type SectorWrite} from './log-entry.js'
 import type {Extent} from './region-table.js'
 import {DiskFormatError} from '../virtual-disk.js'
@@ -77,4 +77,17 @@ export class LogWriter {
       writes: writes.map((write) => ({kind: 'data', ...write})),
     })
   }
+}
+
+/**
+ * The 4 KiB sectors in which `next` differs from `old` (the same length, as
+ * a structure at file offset `base` is and is to be), as log writes.
+ */
+export function changedSectors(old: Uint8Array, next: Uint8Array, base: number): SectorWrite[] {
+  const writes: SectorWrite[] = []
+  for (let at = 0; at < next.length; at += LOG_SECTOR_SIZE) {
+    const sector = next.subarray(at, at + LOG_SECTOR_SIZE)
+    if (!Buffer.from(sector).equals(Buffer.from(old.subarray(at, at + LOG_SECTOR_SIZE)))) writes.push({fileOffset: base + at, data: sector.slice()})
+  }
+  return writes
 }

@@ -11,6 +11,8 @@
 import {formatGuid, guidsEqual, knownGuid, readGuid, type Guid} from './guid.js'
 import {isPowerOfTwo, KiB, MAX_BLOCK_SIZE, MAX_VIRTUAL_SIZE, MiB, MIN_BLOCK_SIZE} from './layout.js'
 import type {ImageFile} from './image-file.js'
+import type {SectorWrite} from './log-entry.js'
+import {changedSectors} from './log-writer.js'
 import {parseParentLocator, serializeParentLocator} from './parent-locator.js'
 import type {Extent} from './region-table.js'
 import {DiskFormatError, type SectorSize} from '../virtual-disk.js'
@@ -99,6 +101,65 @@ export function buildMetadataRegion(metadata: DiskMetadata, regionLength: number
     next += Math.ceil(item.data.length / 8) * 8
   })
   return region
+}
+
+/** What Resize-VHD and Set-VHD change in the metadata of an existing image. */
+export interface MetadataChanges {
+  virtualSize?: number
+  virtualDiskId?: Guid
+  physicalSectorSize?: SectorSize
+  parentLocator?: Map<string, string>
+}
+
+/**
+ * The log writes that make `changes` in the metadata region: the changed
+ * items' data, and where an item's length changes, the table entries and the
+ * items laid out again one after another from 64 KiB in table order (every
+ * other item, user items too, keeps its bytes). The region was checked when
+ * the image was opened.
+ */
+export function rewriteMetadata(file: ImageFile, region: Extent, changes: MetadataChanges): SectorWrite[] {
+  const old = new Uint8Array(region.length)
+  file.read(region.offset, old)
+  const next = old.slice()
+  const view = new DataView(next.buffer)
+  const entries = Array.from({length: view.getUint16(10, true)}, (_, i) => {
+    const at = TABLE_HEADER_SIZE + i * ENTRY_SIZE
+    const offset = view.getUint32(at + 16, true)
+    const length = view.getUint32(at + 20, true)
+    const data: Uint8Array = next.slice(offset, offset + length)
+    return {at, guid: readGuid(next, at), isUser: (view.getUint32(at + 24, true) & IS_USER) !== 0, data}
+  })
+  const replace = (guid: Guid, data: Uint8Array) => {
+    const entry = entries.find((candidate) => !candidate.isUser && guidsEqual(candidate.guid, guid))
+    if (!entry) throw new DiskFormatError(file.path, `metadata: the item {${formatGuid(guid)}} is missing`)
+    entry.data = data
+  }
+  const u32 = (value: number) => {
+    const bytes = new Uint8Array(4)
+    new DataView(bytes.buffer).setUint32(0, value, true)
+    return bytes
+  }
+  if (changes.virtualSize !== undefined) {
+    const bytes = new Uint8Array(8)
+    new DataView(bytes.buffer).setBigUint64(0, BigInt(changes.virtualSize), true)
+    replace(VIRTUAL_DISK_SIZE, bytes)
+  }
+  if (changes.virtualDiskId !== undefined) replace(VIRTUAL_DISK_ID, changes.virtualDiskId)
+  if (changes.physicalSectorSize !== undefined) replace(PHYSICAL_SECTOR_SIZE, u32(changes.physicalSectorSize))
+  if (changes.parentLocator !== undefined) replace(PARENT_LOCATOR, serializeParentLocator([...changes.parentLocator]))
+
+  next.fill(0, TABLE_SIZE)
+  let free = TABLE_SIZE
+  for (const entry of entries) {
+    const offset = entry.data.length === 0 ? 0 : free
+    if (offset + entry.data.length > region.length) throw new DiskFormatError(file.path, `metadata: the items no longer fit in the ${region.length}-byte region`)
+    next.set(entry.data, offset)
+    view.setUint32(entry.at + 16, offset, true)
+    view.setUint32(entry.at + 20, entry.data.length, true)
+    if (entry.data.length > 0) free = offset + Math.ceil(entry.data.length / 8) * 8
+  }
+  return changedSectors(old, next, region.offset)
 }
 
 /** Read and check the metadata table and the items hv needs. */

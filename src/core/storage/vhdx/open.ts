@@ -5,6 +5,8 @@
  * parent, opened read-only. Every field used is checked on the way; a
  * malformed image is a DiskFormatError naming the file and the field.
  */
+import {existsSync} from 'node:fs'
+
 import {NotFoundError} from '../../errors.js'
 import {DiskFormatError} from '../virtual-disk.js'
 import {BatGeometry, readBat} from './bat.js'
@@ -16,7 +18,7 @@ import {HEADER_SECTION_SIZE, MiB} from './layout.js'
 import {replayLog} from './log-replay.js'
 import {LogWriter} from './log-writer.js'
 import {readMetadata} from './metadata.js'
-import {openParent} from './parent.js'
+import {openParent, parentCandidates} from './parent.js'
 import {readRegionTable} from './region-table.js'
 import {VhdxImage} from './vhdx-image.js'
 
@@ -29,6 +31,8 @@ export interface OpenImageOptions {
   hooks?: FileHooks
   /** How many children down the chain this image is opened from. */
   depth?: number
+  /** Open a differencing image without its parent, to repair the chain (OpenDiskOptions.skipParent). */
+  skipParent?: boolean
 }
 
 export function openImage(path: string, options: OpenImageOptions): VhdxImage {
@@ -74,7 +78,10 @@ function readImage(file: ImageFile, options: OpenImageOptions, depth: number): V
 
   let parent: VhdxImage | null = null
   let parentPath: string | null = null
-  if (metadata.hasParent) {
+  if (metadata.hasParent && options.skipParent) {
+    const {candidates} = parentCandidates(file.path, metadata.parentLocator!)
+    parentPath = candidates.find((path) => existsSync(path)) ?? candidates[0] ?? null
+  } else if (metadata.hasParent) {
     const opened = openParent(file.path, metadata.parentLocator!, metadata.logicalSectorSize, (path) => openParentImage(file.path, path, options, depth))
     parent = opened.parent
     parentPath = opened.path
@@ -86,6 +93,10 @@ function readImage(file: ImageFile, options: OpenImageOptions, depth: number): V
     metadata,
     bat,
     batOffset: regions.bat.offset,
+    batRegion: regions.bat,
+    metadataRegion: regions.metadata,
+    structures: regions.structures,
+    openParent: (path) => openImage(path, {readOnly: true, hooks: options.hooks, depth: depth + 1}),
     parent,
     parentPath,
     fileWriteGuidChanged,

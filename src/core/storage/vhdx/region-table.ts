@@ -10,6 +10,8 @@ import {structureChecksum} from './crc32c.js'
 import {formatGuid, guidsEqual, knownGuid, readGuid, type Guid} from './guid.js'
 import {HEADER_SECTION_SIZE, MiB, REGION_TABLE_OFFSETS, REGION_TABLE_SIZE} from './layout.js'
 import type {ImageFile} from './image-file.js'
+import type {SectorWrite} from './log-entry.js'
+import {changedSectors} from './log-writer.js'
 import {DiskFormatError} from '../virtual-disk.js'
 
 export const BAT_REGION_GUID = knownGuid('2DC27766-F623-4200-9D64-115E9BFD4A08')
@@ -81,6 +83,33 @@ function parseRegionTable(bytes: Uint8Array): RegionEntry[] | string {
   return entries
 }
 
+/** The two copies of the table as they are in the file, and the entries of the first valid one. */
+function readBothCopies(file: ImageFile): {raw: Uint8Array[]; entries: RegionEntry[] | null; problems: string[]} {
+  const raw: Uint8Array[] = []
+  const problems: string[] = []
+  let entries: RegionEntry[] | null = null
+  for (const [i, offset] of REGION_TABLE_OFFSETS.entries()) {
+    const bytes = new Uint8Array(REGION_TABLE_SIZE)
+    file.read(offset, bytes)
+    raw.push(bytes)
+    const parsed = parseRegionTable(bytes)
+    if (typeof parsed !== 'string') entries ??= parsed
+    else problems.push(`region table ${i + 1}: ${parsed}`)
+  }
+  return {raw, entries, problems}
+}
+
+/**
+ * The log writes that move the BAT region to `bat` in both copies of the
+ * table (other regions as they are), for a BAT that outgrew its region.
+ */
+export function moveBatRegion(file: ImageFile, bat: Extent): SectorWrite[] {
+  const {raw, entries, problems} = readBothCopies(file)
+  if (entries === null) throw new DiskFormatError(file.path, problems.join('; '))
+  const table = serializeRegionTable(entries.map((entry) => (guidsEqual(entry.guid, BAT_REGION_GUID) ? {...entry, ...bat} : entry)))
+  return REGION_TABLE_OFFSETS.flatMap((offset, i) => changedSectors(raw[i]!, table, offset))
+}
+
 /**
  * Read the region table (the copy when the first is damaged) and check it:
  * every region 1 MiB aligned, inside the file, clear of the header section,
@@ -88,18 +117,7 @@ function parseRegionTable(bytes: Uint8Array): RegionEntry[] | string {
  * region this library does not know marked required.
  */
 export function readRegionTable(file: ImageFile, log: Extent): RegionTable {
-  const problems: string[] = []
-  let entries: RegionEntry[] | null = null
-  for (const [i, offset] of REGION_TABLE_OFFSETS.entries()) {
-    const bytes = new Uint8Array(REGION_TABLE_SIZE)
-    file.read(offset, bytes)
-    const parsed = parseRegionTable(bytes)
-    if (typeof parsed !== 'string') {
-      entries = parsed
-      break
-    }
-    problems.push(`region table ${i + 1}: ${parsed}`)
-  }
+  const {entries, problems} = readBothCopies(file)
   if (entries === null) throw new DiskFormatError(file.path, problems.join('; '))
 
   const fail = (problem: string) => new DiskFormatError(file.path, `region table: ${problem}`)

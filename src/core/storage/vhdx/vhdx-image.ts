@@ -13,17 +13,29 @@
  * After a write fails part way (the disk is full, the process is being torn
  * down), the object stops: reads and writes throw, and close() releases the
  * file without touching it, so the log keeps what a later open must replay.
+ *
+ * Resize-VHD and Set-VHD change metadata the same way: whatever new space
+ * the change needs (payload blocks of a grown fixed disk, a BAT that outgrew
+ * its region, written whole at the end of the file) is written first, then
+ * every changed 4 KiB of BAT, region tables and metadata goes through the log
+ * in one entry, so a writer stopped anywhere leaves the old disk or the new.
  */
-import {InvalidStateError} from '../../errors.js'
-import type {SectorSize, VhdFormat, VhdType, VirtualDisk} from '../virtual-disk.js'
-import {BitmapState, PayloadState, type Bat, type BatGeometry} from './bat.js'
-import {formatGuid, randomGuid, type Guid} from './guid.js'
+import {existsSync, realpathSync, statSync} from 'node:fs'
+import {resolve} from 'node:path'
+
+import {InvalidArgumentError, InvalidStateError, NotFoundError} from '../../errors.js'
+import {DiskFormatError, type DiskMetadataChanges, type SectorSize, type SetParentPathOptions, type VhdFormat, type VhdType, type VirtualDisk} from '../virtual-disk.js'
+import {Bat, BatGeometry, BAT_ENTRY_SIZE, BitmapState, PayloadState} from './bat.js'
+import {formatGuid, guidsEqual, parseGuid, randomGuid, type Guid} from './guid.js'
 import type {HeaderState} from './headers.js'
 import type {ImageFile} from './image-file.js'
-import {alignDown, alignUp, LOG_SECTOR_SIZE, MiB, SECTOR_BITMAP_BLOCK_SIZE} from './layout.js'
+import {alignDown, alignUp, HEADER_SECTION_SIZE, LOG_SECTOR_SIZE, MAX_VIRTUAL_SIZE, MiB, SECTOR_BITMAP_BLOCK_SIZE} from './layout.js'
 import type {SectorWrite} from './log-entry.js'
-import type {LogWriter} from './log-writer.js'
-import type {DiskMetadata} from './metadata.js'
+import {changedSectors, type LogWriter} from './log-writer.js'
+import {rewriteMetadata, type DiskMetadata, type MetadataChanges} from './metadata.js'
+import {ABSOLUTE_WIN32_PATH, PARENT_LINKAGE, PARENT_LINKAGE2, RELATIVE_PATH, VOLUME_PATH} from './parent-locator.js'
+import {relativeLocatorPath} from './parent.js'
+import {moveBatRegion, type Extent, type NamedExtent} from './region-table.js'
 import {SectorBitmap} from './sector-bitmap.js'
 
 export interface VhdxImageParts {
@@ -34,11 +46,22 @@ export interface VhdxImageParts {
   metadata: DiskMetadata
   bat: Bat
   batOffset: number
+  /** The regions and the log as the region table and header place them: the BAT's and the metadata's, and all of them. */
+  batRegion: Extent
+  metadataRegion: Extent
+  structures: NamedExtent[]
   parent: VhdxImage | null
   parentPath: string | null
+  /** Opens the image at an absolute path, read-only with its chain, as a parent of this one would be opened. */
+  openParent: (path: string) => VhdxImage
   /** Whether this session already gave the header a new FileWriteGuid (a replay on open does). */
   fileWriteGuidChanged: boolean
 }
+
+/** BAT sectors one change logs at most; a change of more writes the table anew (see resize()). */
+const MAX_LOGGED_BAT_SECTORS = 96
+/** Shrinking reads what it would cut off in pieces of this size, to check it is all zeros. */
+const CHECK_CHUNK = 8 * MiB
 
 /** The smallest unit the contract lets callers address. */
 const IO_UNIT = 512
@@ -47,21 +70,26 @@ export class VhdxImage implements VirtualDisk {
   readonly format: VhdFormat = 'VHDX'
   readonly type: VhdType
   readonly path: string
-  readonly size: number
+  size: number
   readonly logicalSectorSize: SectorSize
-  readonly physicalSectorSize: SectorSize
+  physicalSectorSize: SectorSize
   readonly blockSize: number
-  readonly parentPath: string | null
-  readonly parent: VhdxImage | null
-  readonly diskIdentifier: string
+  parentPath: string | null
+  parent: VhdxImage | null
+  diskIdentifier: string
   readonly readOnly: boolean
 
   private readonly file: ImageFile
   private readonly headers: HeaderState
   private readonly log: LogWriter | null
-  private readonly bat: Bat
-  private readonly geometry: BatGeometry
-  private readonly batOffset: number
+  private bat: Bat
+  private geometry: BatGeometry
+  private batOffset: number
+  private batRegion: Extent
+  private readonly metadataRegion: Extent
+  private readonly structures: NamedExtent[]
+  private parentLocator: Map<string, string> | null
+  private readonly openParent: (path: string) => VhdxImage
   /** Sector bitmaps read so far, by chunk. */
   private readonly bitmaps = new Map<number, SectorBitmap>()
   private fileWriteGuidChanged: boolean
@@ -77,6 +105,11 @@ export class VhdxImage implements VirtualDisk {
     this.bat = parts.bat
     this.geometry = parts.bat.geometry
     this.batOffset = parts.batOffset
+    this.batRegion = parts.batRegion
+    this.metadataRegion = parts.metadataRegion
+    this.structures = parts.structures
+    this.parentLocator = metadata.parentLocator
+    this.openParent = parts.openParent
     this.parent = parts.parent
     this.parentPath = parts.parentPath
     this.fileWriteGuidChanged = parts.fileWriteGuidChanged
@@ -97,6 +130,7 @@ export class VhdxImage implements VirtualDisk {
 
   read(offset: number, into: Uint8Array): void {
     this.checkUsable()
+    this.checkParent()
     this.checkRange(offset, into.length)
     this.forEachBlock(offset, into.length, (block, inBlock, at, length) => this.readBlock(block, inBlock, offset + at, into.subarray(at, at + length)))
   }
@@ -104,6 +138,7 @@ export class VhdxImage implements VirtualDisk {
   write(offset: number, data: Uint8Array): void {
     this.checkUsable()
     if (this.readOnly || !this.log) throw new InvalidStateError(`${this.path}: the virtual disk is open read-only`)
+    this.checkParent()
     this.checkRange(offset, data.length)
     if (data.length === 0) return
     try {
@@ -166,6 +201,253 @@ export class VhdxImage implements VirtualDisk {
       if (state === PayloadState.FullyPresent || state === PayloadState.PartiallyPresent) blocks.push({virtualOffset: block * this.blockSize, fileOffset: this.bat.fileOffset(index)})
     }
     return blocks
+  }
+
+  /**
+   * Resize-VHD. Growing: a fixed disk gets payload blocks for the new space
+   * (zeros, as the file's new space reads); a dynamic one gets not-present
+   * entries. Shrinking: refused if anything past the new end is not zeros;
+   * afterwards the file gives back the space at its end nothing uses.
+   * BAT entries past the disk's end are cleared, so that the next growth
+   * finds them not present.
+   */
+  resize(newSize: number): void {
+    const log = this.requireWritable()
+    if (this.type === 'Differencing') throw new InvalidArgumentError(`${this.path}: a differencing disk has the size of its parent and cannot be resized on its own.`)
+    if (!Number.isSafeInteger(newSize) || newSize <= 0 || newSize > MAX_VIRTUAL_SIZE || newSize % this.logicalSectorSize !== 0) {
+      throw new InvalidArgumentError(`${this.path}: the new size ${newSize} is not a multiple of the ${this.logicalSectorSize}-byte logical sector from ${this.logicalSectorSize} bytes to 64 TB.`)
+    }
+    if (newSize === this.size) return
+    const shrinking = newSize < this.size
+    if (shrinking) this.checkNothingPast(newSize)
+    const geometry = new BatGeometry(newSize, this.blockSize, this.logicalSectorSize, false)
+    if (geometry.totalEntries * BAT_ENTRY_SIZE > 0xffffffff - MiB) throw new InvalidArgumentError(`${this.path}: a BAT for ${newSize} bytes in ${this.blockSize}-byte blocks would be larger than a region can be.`)
+    this.guard(() => {
+      this.beginDataChange()
+      if (!shrinking) this.prepareLastBlock()
+      const bytes = new Uint8Array(geometry.byteLength)
+      bytes.set(this.bat.bytes.subarray(0, Math.min(this.geometry.totalEntries, geometry.totalEntries) * BAT_ENTRY_SIZE))
+      const bat = new Bat(bytes, geometry)
+      if (this.type === 'Fixed') this.allocateFixedBlocks(bat)
+
+      const writes: SectorWrite[] = []
+      let batRegion = this.batRegion
+      const old = this.bat.bytes
+      const batWrites = changedSectors(padded(old, bytes.length), bytes, batRegion.offset)
+      // Sectors past those the old disk used were never read: they get the new bytes whatever the file holds there.
+      for (let at = old.length; at < bytes.length; at += LOG_SECTOR_SIZE) {
+        if (!batWrites.some((write) => write.fileOffset === batRegion.offset + at)) batWrites.push({fileOffset: batRegion.offset + at, data: bytes.slice(at, at + LOG_SECTOR_SIZE)})
+      }
+      if (bytes.length <= batRegion.length && batWrites.length <= MAX_LOGGED_BAT_SECTORS) {
+        writes.push(...batWrites)
+      } else {
+        batRegion = this.writeNewBatRegion(bytes)
+        writes.push(...moveBatRegion(this.file, batRegion))
+      }
+      writes.push(...rewriteMetadata(this.file, this.metadataRegion, {virtualSize: newSize}))
+      log.commit(writes)
+      this.bat = bat
+      this.geometry = geometry
+      this.batRegion = batRegion
+      this.batOffset = batRegion.offset
+      this.size = newSize
+      if (shrinking) this.releaseUnusedEnd(log)
+    })
+  }
+
+  /**
+   * Set-VHD -ParentPath: a new parent locator (paths to `parentPath`), as
+   * one logged metadata change. The parent must be the disk this one was
+   * made from (its DataWriteGuid is this one's parent_linkage) unless told to
+   * ignore that; then the linkage becomes the new parent's.
+   */
+  setParentPath(parentPath: string, options: SetParentPathOptions = {}): void {
+    const log = this.requireWritable()
+    if (this.type !== 'Differencing' || this.parentLocator === null) throw new InvalidArgumentError(`${this.path}: only a differencing disk has a parent; this one is ${this.type}.`)
+    const absolute = resolve(parentPath)
+    if (!existsSync(absolute) || !statSync(absolute).isFile()) throw new NotFoundError(`The parent virtual hard disk '${absolute}' does not exist.`)
+    let parent: VhdxImage
+    try {
+      parent = this.openParent(absolute)
+    } catch (error) {
+      if (error instanceof DiskFormatError && error.path === absolute) throw new InvalidArgumentError(`'${absolute}' cannot be the parent of '${this.path}': ${error.message}`)
+      throw error
+    }
+    try {
+      const self = realPath(this.path)
+      for (let level: VhdxImage | null = parent; level !== null; level = level.parent) {
+        if (realPath(level.path) === self) throw new InvalidArgumentError(`'${absolute}' cannot be the parent of '${this.path}': it is that disk or one of its differencing children.`)
+      }
+      if (parent.logicalSectorSize !== this.logicalSectorSize) throw new InvalidArgumentError(`The parent '${absolute}' has ${parent.logicalSectorSize}-byte logical sectors and '${this.path}' ${this.logicalSectorSize}-byte ones: they must be the same.`)
+      if (parent.size !== this.size) throw new InvalidArgumentError(`The parent '${absolute}' is ${parent.size} bytes but the differencing disk '${this.path}' is ${this.size}: they must be the same size.`)
+      const locator = new Map(this.parentLocator)
+      const linkages = [locator.get(PARENT_LINKAGE), locator.get(PARENT_LINKAGE2)].map((text) => (text === undefined ? null : parseGuid(text)))
+      if (!linkages.some((linkage) => linkage !== null && guidsEqual(linkage, parent.dataWriteGuid))) {
+        if (!options.ignoreIdMismatch) {
+          throw new InvalidArgumentError(`'${absolute}' is not the disk '${this.path}' was made from, or it has changed since (its DataWriteGuid is {${formatGuid(parent.dataWriteGuid)}}, the child's parent_linkage ${locator.get(PARENT_LINKAGE) ?? 'none'}); use -IgnoreIdMismatch to link them anyway.`)
+        }
+        locator.set(PARENT_LINKAGE, `{${formatGuid(parent.dataWriteGuid)}}`)
+        locator.delete(PARENT_LINKAGE2)
+      }
+      locator.set(RELATIVE_PATH, relativeLocatorPath(this.path, absolute))
+      locator.set(ABSOLUTE_WIN32_PATH, absolute)
+      // A volume path names where the old parent was; nothing here follows it.
+      locator.delete(VOLUME_PATH)
+      this.changeMetadata(log, {parentLocator: locator})
+      this.parentLocator = locator
+    } catch (error) {
+      parent.close()
+      throw error
+    }
+    const previous = this.parent
+    this.parent = parent
+    this.parentPath = absolute
+    previous?.close()
+  }
+
+  setMetadata(changes: DiskMetadataChanges): void {
+    const log = this.requireWritable()
+    const metadata: MetadataChanges = {}
+    if (changes.diskIdentifier !== undefined) {
+      const id = parseGuid(changes.diskIdentifier)
+      if (!id) throw new InvalidArgumentError(`The disk identifier '${changes.diskIdentifier}' is not a GUID.`)
+      metadata.virtualDiskId = id
+    }
+    if (changes.physicalSectorSize !== undefined) {
+      if (changes.physicalSectorSize !== 512 && changes.physicalSectorSize !== 4096) throw new InvalidArgumentError(`The physical sector size must be 512 or 4096 bytes, not ${String(changes.physicalSectorSize)}.`)
+      if (changes.physicalSectorSize < this.logicalSectorSize) throw new InvalidArgumentError(`${this.path}: the physical sector (${changes.physicalSectorSize} bytes) cannot be smaller than the logical sector (${this.logicalSectorSize} bytes).`)
+      metadata.physicalSectorSize = changes.physicalSectorSize
+    }
+    if (Object.keys(metadata).length === 0) return
+    this.changeMetadata(log, metadata)
+    if (metadata.virtualDiskId) this.diskIdentifier = formatGuid(metadata.virtualDiskId)
+    if (metadata.physicalSectorSize) this.physicalSectorSize = metadata.physicalSectorSize
+  }
+
+  private changeMetadata(log: LogWriter, changes: MetadataChanges): void {
+    this.guard(() => {
+      this.beginFileChange()
+      log.commit(rewriteMetadata(this.file, this.metadataRegion, changes))
+    })
+  }
+
+  /** Run a change of the file; a failure part way stops the object (see the top of this file). */
+  private guard(change: () => void): void {
+    try {
+      change()
+    } catch (error) {
+      this.failure = error
+      throw error
+    }
+  }
+
+  private requireWritable(): LogWriter {
+    this.checkUsable()
+    if (this.readOnly || !this.log) throw new InvalidStateError(`${this.path}: the virtual disk is open read-only`)
+    return this.log
+  }
+
+  /** Shrinking never cuts off data: everything from `newSize` to the end must read as zeros (and a dynamic disk hold no block there). */
+  private checkNothingPast(newSize: number): void {
+    const refuse = (offset: number) => new InvalidArgumentError(`${this.path}: cannot shrink to ${newSize} bytes: the disk holds data at offset ${offset}, past the new size.`)
+    if (this.type === 'Dynamic') {
+      for (const block of this.allocatedBlocks()) if (block.virtualOffset >= newSize) throw refuse(block.virtualOffset)
+    }
+    const piece = new Uint8Array(CHECK_CHUNK)
+    for (let offset = newSize; offset < this.size; offset += CHECK_CHUNK) {
+      const part = piece.subarray(0, Math.min(CHECK_CHUNK, this.size - offset))
+      this.read(offset, part)
+      const nonZero = part.findIndex((byte) => byte !== 0)
+      if (nonZero >= 0) throw refuse(offset + nonZero)
+    }
+  }
+
+  /**
+   * Before growing: the block the old end falls inside becomes whole. Its
+   * bytes past the old end are made zeros (they are about to be the disk's),
+   * and a block another writer left short in the file gets its full length,
+   * moved to the end of the file when something follows it. Nothing here is
+   * visible before the resize commits.
+   */
+  private prepareLastBlock(): void {
+    const block = this.geometry.dataBlocks - 1
+    const index = this.geometry.payloadEntry(block)
+    const state = this.bat.state(index)
+    if (state !== PayloadState.FullyPresent && state !== PayloadState.PartiallyPresent) return
+    const inBlock = this.size - block * this.blockSize
+    if (inBlock === this.blockSize) return
+    let offset = this.bat.fileOffset(index)
+    const end = offset + this.blockSize
+    if (end > this.file.size()) {
+      const followed = this.usedExtents().some((extent) => extent.offset >= offset + inBlock && extent.offset < end && extent.offset !== offset)
+      if (followed) {
+        const data = new Uint8Array(inBlock)
+        this.file.read(offset, data)
+        offset = alignUp(this.file.size(), MiB)
+        this.file.resize(offset + this.blockSize)
+        this.file.write(offset, data, 'payload')
+        this.bat.set(index, state, offset)
+      } else {
+        this.file.resize(end)
+      }
+    }
+    const tail = new Uint8Array(Math.min(CHECK_CHUNK, this.blockSize - inBlock))
+    for (let at = inBlock; at < this.blockSize; at += tail.length) {
+      const part = tail.subarray(0, Math.min(tail.length, this.blockSize - at))
+      this.file.read(offset + at, part)
+      if (part.some((byte) => byte !== 0)) this.file.write(offset + at, new Uint8Array(part.length), 'payload')
+    }
+  }
+
+  /** A grown fixed disk's new blocks: space at the end of the file, in order, and fully present entries for them. */
+  private allocateFixedBlocks(bat: Bat): void {
+    const geometry = bat.geometry
+    const missing: number[] = []
+    for (let block = 0; block < geometry.dataBlocks; block++) {
+      if (bat.state(geometry.payloadEntry(block)) !== PayloadState.FullyPresent) missing.push(block)
+    }
+    if (missing.length === 0) return
+    const start = alignUp(this.file.size(), MiB)
+    this.file.resize(start + missing.length * this.blockSize)
+    missing.forEach((block, i) => bat.set(geometry.payloadEntry(block), PayloadState.FullyPresent, start + i * this.blockSize))
+  }
+
+  /** A BAT too large for its region (or for one log entry): written whole in a new region at the end of the file. */
+  private writeNewBatRegion(bytes: Uint8Array): Extent {
+    const region = {offset: alignUp(this.file.size(), MiB), length: alignUp(bytes.length, MiB)}
+    this.file.resize(region.offset + region.length)
+    this.file.write(region.offset, bytes, 'relocate')
+    return region
+  }
+
+  /** After a shrink has committed and the log is clean: cut off the end of the file that nothing uses any more. */
+  private releaseUnusedEnd(log: LogWriter): void {
+    this.file.flush()
+    log.markClean()
+    const end = alignUp(Math.max(...this.usedExtents().map((extent) => extent.offset + extent.length)), MiB)
+    if (end < this.file.size()) this.file.truncate(end)
+  }
+
+  /** The header section, the log, the regions and every block the BAT points at. */
+  private usedExtents(): Extent[] {
+    const extents: Extent[] = [{offset: 0, length: HEADER_SECTION_SIZE}, ...this.structures.filter((extent) => extent.name !== 'the BAT region'), this.batRegion]
+    for (let block = 0; block < this.geometry.dataBlocks; block++) {
+      const index = this.geometry.payloadEntry(block)
+      const state = this.bat.state(index)
+      if (state === PayloadState.FullyPresent || state === PayloadState.PartiallyPresent) extents.push({offset: this.bat.fileOffset(index), length: this.blockSize})
+    }
+    if (this.geometry.hasParent) {
+      for (let chunk = 0; chunk < this.geometry.chunks; chunk++) {
+        const index = this.geometry.bitmapEntry(chunk)
+        if (this.bat.state(index) === BitmapState.Present) extents.push({offset: this.bat.fileOffset(index), length: SECTOR_BITMAP_BLOCK_SIZE})
+      }
+    }
+    return extents
+  }
+
+  /** A differencing image opened without its parent (to repair the chain) has no contents to read or write. */
+  private checkParent(): void {
+    if (this.type === 'Differencing' && this.parent === null) throw new InvalidStateError(`${this.path}: the differencing disk was opened without its parent; set its parent first.`)
   }
 
   private checkUsable(): void {
@@ -308,11 +590,34 @@ export class VhdxImage implements VirtualDisk {
     return (block % this.geometry.chunkRatio) * this.geometry.sectorsPerBlock
   }
 
+  /** The format asks for a new FileWriteGuid before the first change of the file in a session. */
+  private beginFileChange(): void {
+    if (this.fileWriteGuidChanged) return
+    this.headers.update({fileWriteGuid: randomGuid()})
+    this.fileWriteGuidChanged = true
+  }
+
   /** The format asks for new write GUIDs before the first change of a session. */
   private beginDataChange(): void {
     if (this.dataWriteGuidChanged) return
     this.headers.update(this.fileWriteGuidChanged ? {dataWriteGuid: randomGuid()} : {fileWriteGuid: randomGuid(), dataWriteGuid: randomGuid()})
     this.fileWriteGuidChanged = true
     this.dataWriteGuidChanged = true
+  }
+}
+
+/** `bytes` followed by zeros, `length` in all. */
+function padded(bytes: Uint8Array, length: number): Uint8Array {
+  const result = new Uint8Array(length)
+  result.set(bytes.subarray(0, length))
+  return result
+}
+
+/** The file's path with links resolved, to recognise one file under two names. */
+function realPath(path: string): string {
+  try {
+    return realpathSync(path)
+  } catch {
+    return resolve(path)
   }
 }

@@ -18,7 +18,7 @@ import {
   CONFIG_FILE, CONFIG_FORMAT, copyHashed, EXPORT_FORMAT, EXPORT_FORMAT_VERSION, EXPORT_MANIFEST, hashFile, isDirectory,
   readManifest, sealManifest, type ExportedFile, type Progress,
 } from './export-files.js'
-import {disksToExport, importedDiskPath, isExportedDisk, withDiskPaths} from './exported-disks.js'
+import {disksToExport, importedDiskPath, isExportedDisk, repointCopiedDisks, withDiskPaths} from './exported-disks.js'
 
 /** config.json of an export: the VM (paths relative to the export) and its checkpoint tree. */
 interface ExportedConfiguration {
@@ -175,6 +175,12 @@ export class ExportImportService {
         const {bytes, sha256} = await copyHashed(c.from, join(temp, c.to), (n) => onProgress?.((done += n), total))
         files.push({path: c.to, bytes, sha256})
       }
+      // Differencing disks in the export find their parents there, whatever folders they came from.
+      const diskCopies = content.copies.filter((c) => isExportedDisk(c.to)).map((c) => ({source: c.from, copy: join(temp, c.to), to: c.to}))
+      for (const changed of repointCopiedDisks(diskCopies)) {
+        const entry = files.find((file) => join(temp, file.path) === changed)!
+        Object.assign(entry, await hashFile(changed))
+      }
       for (const produced of content.produced ?? []) {
         const hashed = await hashFile(join(temp, produced))
         total += hashed.bytes
@@ -249,6 +255,10 @@ export class ExportImportService {
           const to = inVm.startsWith('checkpoints/') ? join(checkpointFolder, inVm.slice('checkpoints/'.length)) : join(target, inVm)
           await copyHashed(join(folder, file.path), to, (n) => options.onProgress?.((done += n), total * 2))
         }
+      }
+      if (options.copy) {
+        const diskPairs = manifest.files.filter((file) => isExportedDisk(file.path)).map((file) => ({source: join(folder, file.path), copy: importedDiskPath(file.path, folder, plan.diskDestination)}))
+        repointCopiedDisks(diskPairs)
       }
       if (source.savedState) vm.savedState = await this.relocateSavedState(source.savedState, target, vm.id, oldId)
       await this.store.update((fresh) => {

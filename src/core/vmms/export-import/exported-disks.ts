@@ -6,10 +6,10 @@
  * place in the export. Import-VM uses them there (in place) or copies them to
  * -VhdDestinationPath (or the host's VirtualHardDiskPath).
  */
-import {basename, extname, isAbsolute, join} from 'node:path'
+import {basename, extname, isAbsolute, join, resolve} from 'node:path'
 
 import type {CheckpointRecord, StorageSettings, VmRecord} from '../../store/schema.js'
-import {openDisk} from '../../storage/index.js'
+import {openDisk, withDisk} from '../../storage/index.js'
 import {storageOf} from '../storage/controllers.js'
 
 export const DISK_FOLDER = 'Virtual Hard Disks'
@@ -68,4 +68,35 @@ export function isExportedDisk(path: string): boolean {
 /** Where an exported disk ends up on import: in the export (in place), or in `destination` (copied). */
 export function importedDiskPath(path: string, exportFolder: string, destination: string | null): string {
   return destination === null ? join(exportFolder, path) : join(destination, path.slice(DISK_FOLDER.length + 1))
+}
+
+/**
+ * Point each copied differencing disk at its parent's copy. A copy finds its
+ * parent's copy by itself only when the two keep their places relative to
+ * each other (the relative locator); a child copied away from its parent
+ * (another folder, or a name changed to avoid a clash) would find the
+ * original through its absolute locator, or nothing. `pairs` are images and
+ * their copies, made together; returns the copies changed. Parents come
+ * after their children in the pairs (as disksToExport lists them), so they
+ * are seen to first.
+ */
+export function repointCopiedDisks(pairs: ReadonlyArray<{source: string; copy: string}>): string[] {
+  const copyOf = new Map(pairs.map(({source, copy}) => [resolve(source), resolve(copy)]))
+  const changed: string[] = []
+  for (const {source, copy} of [...pairs].reverse()) {
+    const parentCopy = copyOf.get(parentOf(source) ?? '')
+    if (parentCopy === undefined || parentOf(copy) === parentCopy) continue
+    withDisk(copy, {skipParent: true}, (disk) => disk.setParentPath(parentCopy))
+    changed.push(copy)
+  }
+  return changed
+}
+
+/** The parent a differencing image at `path` opens, or null (not differencing, or its chain does not open). */
+function parentOf(path: string): string | null {
+  try {
+    return withDisk(path, {readOnly: true}, (disk) => disk.parentPath)
+  } catch {
+    return null
+  }
 }

@@ -1,19 +1,24 @@
 /**
  * The virtual hard disk cmdlets' side of the VMMS (Hyper-V's Image Management
- * Service): New-VHD, Get-VHD, Test-VHD, Convert-VHD, Merge-VHD and
- * Optimize-VHD on image files, through the formats in core/storage. Each check
- * is made before a file is touched, in the cmdlets' words where they have them.
+ * Service): New-VHD, Get-VHD, Test-VHD, Convert-VHD, Merge-VHD, Optimize-VHD,
+ * Resize-VHD, Set-VHD, Mount-VHD and Dismount-VHD on image files, through the
+ * formats in core/storage. Each check is made before a file is touched, in
+ * the cmdlets' words where they have them.
  */
-import {existsSync, renameSync, rmSync, statSync} from 'node:fs'
+import {randomUUID} from 'node:crypto'
+import {existsSync, realpathSync, renameSync, rmSync, statSync} from 'node:fs'
 import {hostname} from 'node:os'
 import {basename, dirname, join, resolve} from 'node:path'
 
-import {InvalidArgumentError, NotFoundError} from '../../errors.js'
+import {InvalidArgumentError, InvalidStateError, NotFoundError} from '../../errors.js'
+import type {Store} from '../../store/store.js'
 import {
   createDisk, DiskFormatError, formatForPath, openDisk, withDisk,
   type SectorSize, type VhdFormat, type VhdType, type VirtualDisk,
 } from '../../storage/index.js'
+import {storageOf} from './controllers.js'
 import {copyDisk} from './disk-copy.js'
+import {dismount, mount, mountedDevice} from './host-mount.js'
 import {allocatedRanges} from './disk-ranges.js'
 import {minimumSize} from './partition-table.js'
 
@@ -42,8 +47,25 @@ export interface VirtualHardDiskInfo {
   fragmentationPercentage: number
   /** 1 when every data block starts on a physical sector boundary. */
   alignment: number
-  /** Mounted on the host (Mount-VHD): hv mounts nothing. */
+  /** Mounted on the host (Mount-VHD). */
   attached: boolean
+  /** The host's number for the mounted disk (N of /dev/loopN), null when not mounted. */
+  diskNumber: number | null
+  /** The host device the disk is mounted as, null when not mounted. */
+  devicePath: string | null
+}
+
+export interface ResizeVhdOptions {
+  sizeBytes?: number
+  /** Resize-VHD -ToMinimumSize: to Get-VHD's MinimumSize. */
+  toMinimumSize?: boolean
+}
+
+export interface SetVhdOptions {
+  parentPath?: string
+  ignoreIdMismatch?: boolean
+  resetDiskIdentifier?: boolean
+  physicalSectorSizeBytes?: number
 }
 
 export interface NewVhdOptions {
@@ -75,6 +97,13 @@ export interface TestVhdResult {
 }
 
 export class VirtualDiskService {
+  /**
+   * `store` holds the VMs' drive configuration, which Resize-VHD, Set-VHD and
+   * Mount-VHD consult to leave alone the images running VMs use; without it
+   * they are not checked.
+   */
+  constructor(private readonly store: Store | null = null) {}
+
   /** Get-VHD: the image at `path` (and nothing is written). */
   describe(path: string): VirtualHardDiskInfo {
     const absolute = resolve(path)
@@ -198,6 +227,100 @@ export class VirtualDiskService {
   }
 
   /**
+   * Resize-VHD: to -SizeBytes, or to the MinimumSize the disk's partitions
+   * need. VHDX grows and shrinks (never over data); VHD only grows; a
+   * differencing disk keeps its parent's size.
+   */
+  async resize(path: string, options: ResizeVhdOptions): Promise<VirtualHardDiskInfo> {
+    const absolute = resolve(path)
+    requireFile(absolute)
+    if ((options.sizeBytes === undefined) === !options.toMinimumSize) {
+      throw new InvalidArgumentError('Parameter set cannot be resolved using the specified named parameters: give one of -SizeBytes and -ToMinimumSize.')
+    }
+    await this.requireChangeable(absolute, 'Resize-VHD')
+    withDisk(absolute, {}, (disk) => {
+      let size = options.sizeBytes
+      if (options.toMinimumSize) {
+        const minimum = minimumSize(disk)
+        if (minimum === null) throw new InvalidArgumentError(`'${absolute}' has no partition table, so it has no minimum size to resize to: give -SizeBytes.`)
+        size = minimum
+      }
+      checkSize(size!, disk.format, disk.logicalSectorSize)
+      disk.resize(size!)
+    })
+    return this.describe(absolute)
+  }
+
+  /**
+   * Set-VHD: a differencing disk's parent (a moved or copied one; the disk is
+   * opened without looking for the old one), a new disk identifier, the
+   * physical sector size.
+   */
+  async set(path: string, options: SetVhdOptions): Promise<VirtualHardDiskInfo> {
+    const absolute = resolve(path)
+    requireFile(absolute)
+    const physical = sectorSize(options.physicalSectorSizeBytes, 'PhysicalSectorSizeBytes')
+    if (options.parentPath === undefined && !options.resetDiskIdentifier && physical === undefined) {
+      throw new InvalidArgumentError('Set-VHD needs something to change: -ParentPath, -ResetDiskIdentifier or -PhysicalSectorSizeBytes.')
+    }
+    if (options.ignoreIdMismatch && options.parentPath === undefined) throw new InvalidArgumentError('-IgnoreIdMismatch goes with -ParentPath.')
+    await this.requireChangeable(absolute, 'Set-VHD')
+    withDisk(absolute, {skipParent: true}, (disk) => {
+      if (options.parentPath !== undefined) {
+        if (disk.type !== 'Differencing') throw new InvalidArgumentError(`'${absolute}' is not a differencing disk: only a differencing disk has a parent.`)
+        disk.setParentPath(resolve(options.parentPath), {ignoreIdMismatch: options.ignoreIdMismatch})
+      }
+      if (options.resetDiskIdentifier || physical !== undefined) {
+        disk.setMetadata({diskIdentifier: options.resetDiskIdentifier ? randomUUID() : undefined, physicalSectorSize: physical})
+      }
+    })
+    return this.describe(absolute)
+  }
+
+  /** Mount-VHD: the image as a block device of this host (see host-mount.ts for which images and hosts). */
+  async mount(path: string, options: {readOnly?: boolean} = {}): Promise<VirtualHardDiskInfo> {
+    const absolute = resolve(path)
+    requireFile(absolute)
+    const mounted = mountedDevice(absolute)
+    if (mounted) throw new InvalidStateError(`The virtual hard disk '${absolute}' is already mounted as ${mounted.path}.`)
+    await this.requireChangeable(absolute, 'Mount-VHD')
+    withDisk(absolute, {readOnly: true}, (disk) => mount(disk, options.readOnly ?? false))
+    return this.describe(absolute)
+  }
+
+  /** Dismount-VHD: detach the image from the host device Mount-VHD gave it. */
+  dismount(path: string): VirtualHardDiskInfo {
+    const absolute = resolve(path)
+    requireFile(absolute)
+    const mounted = mountedDevice(absolute)
+    if (!mounted) throw new InvalidStateError(`The virtual hard disk '${absolute}' is not mounted on this host.`)
+    dismount(absolute, mounted)
+    return this.describe(absolute)
+  }
+
+  /**
+   * Refuse to change an image a running VM uses (as its drive's image, or as
+   * a parent of one), or one mounted on the host: the worker, or the host,
+   * has it open and would see it change under it.
+   */
+  private async requireChangeable(path: string, cmdlet: string): Promise<void> {
+    const mounted = mountedDevice(path)
+    if (mounted && cmdlet !== 'Mount-VHD') throw new InvalidStateError(`${cmdlet} cannot change '${path}': it is mounted on this host as ${mounted.path}; dismount it first.`)
+    if (!this.store) return
+    const doc = await this.store.read()
+    const target = realPath(path)
+    for (const vm of doc.vms) {
+      if (vm.worker === null) continue
+      for (const drive of storageOf(vm).drives) {
+        if (drive.kind !== 'HardDisk' || drive.path === null) continue
+        if (chainPaths(drive.path).some((image) => realPath(image) === target)) {
+          throw new InvalidStateError(`${cmdlet} cannot change '${path}': the running virtual machine '${vm.name}' uses it. Turn the virtual machine off first.`)
+        }
+      }
+    }
+  }
+
+  /**
    * Optimize-VHD: compact a dynamic or differencing image. Its contents go to
    * a new image of the same kind (same identifier, same parent) without the
    * blocks that hold only zeros (or, in a differencing image, only what the
@@ -238,6 +361,7 @@ function fillOrRemove(disk: VirtualDisk, fill: () => void): VirtualHardDiskInfo 
 
 function describeDisk(disk: VirtualDisk): VirtualHardDiskInfo {
   const blocks = disk.allocatedBlocks()
+  const mounted = mountedDevice(disk.path)
   return {
     computerName: hostname(),
     path: disk.path,
@@ -253,7 +377,30 @@ function describeDisk(disk: VirtualDisk): VirtualHardDiskInfo {
     diskIdentifier: disk.diskIdentifier.toUpperCase(),
     fragmentationPercentage: fragmentation(blocks),
     alignment: blocks.every((block) => block.fileOffset % disk.physicalSectorSize === 0) ? 1 : 0,
-    attached: false,
+    attached: mounted !== null,
+    diskNumber: mounted?.number ?? null,
+    devicePath: mounted?.path ?? null,
+  }
+}
+
+/** The image at `path` and its parents; just the image when its chain does not open. */
+function chainPaths(path: string): string[] {
+  try {
+    return withDisk(path, {readOnly: true}, (disk) => {
+      const paths: string[] = []
+      for (let level: VirtualDisk | null = disk; level !== null; level = level.parent) paths.push(level.path)
+      return paths
+    })
+  } catch {
+    return [path]
+  }
+}
+
+function realPath(path: string): string {
+  try {
+    return realpathSync(path)
+  } catch {
+    return resolve(path)
   }
 }
 
