@@ -154,18 +154,25 @@ export class GuestRing {
    * room, else whether the rules say to signal the host (ring was empty and
    * the host has not masked interrupts).
    */
-  writePacket(payload: Uint8Array, options: {type?: number; flags?: number; transactionId?: bigint} = {}): {signal: boolean} | null {
-    const total = 16 + Math.ceil(payload.length / 8) * 8 + 8
+  writePacket(
+    payload: Uint8Array,
+    options: {type?: number; flags?: number; transactionId?: bigint; header?: Uint8Array} = {},
+  ): {signal: boolean} | null {
+    // `header`: what goes between the descriptor and the data (a GPA-direct packet's page ranges), whole u64s.
+    const header = options.header ?? new Uint8Array(0)
+    const dataOffset = 16 + header.length
+    const total = dataOffset + Math.ceil(payload.length / 8) * 8 + 8
     if (this.dataSize - this.used() <= total) return null
     const w = this.writeIndex
     const bytes = new Uint8Array(total)
     const view = new DataView(bytes.buffer)
     view.setUint16(0, options.type ?? VMBUS_PACKET.DATA_INBAND, true)
-    view.setUint16(2, 2, true)
+    view.setUint16(2, dataOffset / 8, true)
     view.setUint16(4, (total - 8) / 8, true)
     view.setUint16(6, options.flags ?? 0, true)
     view.setBigUint64(8, options.transactionId ?? 0n, true)
-    bytes.set(payload, 16)
+    bytes.set(header, 16)
+    bytes.set(payload, dataOffset)
     view.setUint32(total - 4, w, true)
     this.poke(w, bytes)
     this.writeIndex = (w + total) % this.dataSize
@@ -355,7 +362,7 @@ export class VmbusTestClient {
   }
 
   /** Write a packet to the host and signal if the ring rules say so. Returns false when the ring was full. */
-  sendPacket(channel: GuestChannel, payload: Uint8Array, options: {transactionId?: bigint; flags?: number} = {}): boolean {
+  sendPacket(channel: GuestChannel, payload: Uint8Array, options: {transactionId?: bigint; flags?: number; type?: number; header?: Uint8Array} = {}): boolean {
     const written = channel.toHost.writePacket(payload, options)
     if (!written) return false
     if (written.signal) this.signal(channel.connectionId)
@@ -412,4 +419,15 @@ export const ECHO_CLASS_ID = '57164f39-9115-4e78-ab55-382f3bd5422d'
 
 export function echoOffer(index: number, name = `Echo ${index}`): VmbusOffer {
   return {name, classId: ECHO_CLASS_ID, instanceId: `2dd1ce17-079e-403c-b352-a1921ee207${(0xe0 + index).toString(16).padStart(2, '0')}`}
+}
+
+/** The page list of a GPA-direct packet (vmbus_packet_mpb_array after its descriptor): one range. */
+export function gpaDirectHeader(range: {byteCount: number; byteOffset: number; pfns: readonly number[]}): Uint8Array {
+  const bytes = new Uint8Array(8 + 8 + range.pfns.length * 8)
+  const view = new DataView(bytes.buffer)
+  view.setUint32(4, 1, true) // rangecount
+  view.setUint32(8, range.byteCount, true)
+  view.setUint32(12, range.byteOffset, true)
+  range.pfns.forEach((pfn, i) => view.setBigUint64(16 + i * 8, BigInt(pfn), true))
+  return bytes
 }
