@@ -25,6 +25,22 @@ function build(overrides: Partial<AcpiTablesConfig> = {}) {
   return {built, block, tables: tablesFrom(block, built.rsdpAddress)}
 }
 
+/** The tables a kernel loads, as files for acpiexec. */
+function writeTables(tables: ReturnType<typeof build>['tables']): string[] {
+  const dir = mkdtempSync(join(tmpdir(), 'hv-acpiexec-'))
+  return ['FACP', 'FACS', 'DSDT', 'APIC'].map((signature) => {
+    const file = join(dir, `${signature.toLowerCase()}.dat`)
+    writeFileSync(file, tables.get(signature)!.bytes)
+    return file
+  })
+}
+
+/** Runs acpiexec's batch `commands` over a Generation 1 table set and returns what it printed. */
+function acpiexec(commands: string): string {
+  const files = writeTables(build().tables)
+  return execFileSync('acpiexec', ['-b', commands, ...files], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']})
+}
+
 const u8 = (bytes: Uint8Array, at: number) => bytes[at]
 const u16 = (bytes: Uint8Array, at: number) => new DataView(bytes.buffer, bytes.byteOffset).getUint16(at, true)
 const u32 = (bytes: Uint8Array, at: number) => new DataView(bytes.buffer, bytes.byteOffset).getUint32(at, true)
@@ -211,15 +227,7 @@ describe('ACPI tables', () => {
   })
 
   it.skipIf(!hasAcpiexec)('evaluates \\_SB.PCI0._CRS, _PRT and _BBN in ACPICA', () => {
-    const {tables} = build()
-    const dir = mkdtempSync(join(tmpdir(), 'hv-acpiexec-'))
-    const files = ['FACP', 'FACS', 'DSDT', 'APIC'].map((signature) => {
-      const file = join(dir, `${signature.toLowerCase()}.dat`)
-      writeFileSync(file, tables.get(signature)!.bytes)
-      return file
-    })
-    const commands = 'evaluate \\_SB.PCI0._CRS; evaluate \\_SB.PCI0._PRT; evaluate \\_SB.PCI0._BBN'
-    const output = execFileSync('acpiexec', ['-b', commands, ...files], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']})
+    const output = acpiexec('evaluate \\_SB.PCI0._CRS; evaluate \\_SB.PCI0._PRT; evaluate \\_SB.PCI0._BBN')
     expect(output).not.toContain('ACPI Error')
     expect(output).toMatch(/\[Package\] Contains 4 Elements/)
     expect(output).toContain('0000: 88 0D 00 02 0C 00 00 00 00 00 FF 00 00 00 00 01')
@@ -228,12 +236,7 @@ describe('ACPI tables', () => {
   // acpiexec runs ACPICA, the interpreter Linux uses, over the tables as a kernel would load them.
   it.skipIf(!hasAcpiexec)('loads the namespace in ACPICA and evaluates _CRS, _STA and \\_S5', () => {
     const {tables} = build()
-    const dir = mkdtempSync(join(tmpdir(), 'hv-acpiexec-'))
-    const files = ['FACP', 'FACS', 'DSDT', 'APIC'].map((signature) => {
-      const file = join(dir, `${signature.toLowerCase()}.dat`)
-      writeFileSync(file, tables.get(signature)!.bytes)
-      return file
-    })
+    const files = writeTables(tables)
     const commands = 'evaluate \\_SB.VMOD._CRS; evaluate \\_SB.VMOD.VMBS._CRS; evaluate \\_SB.VMOD.VMBS._STA; evaluate \\_S5'
     const output = execFileSync('acpiexec', ['-b', commands, ...files], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']})
     expect(output).toContain('1 ACPI AML tables successfully acquired and loaded')
