@@ -136,6 +136,18 @@ describe('host-initiated negotiation', () => {
     expect(sd.status()).toMatchObject({negotiation: 'Failed'})
     expect(sd.status().counters.timeouts).toBe(1)
   })
+
+  it('takes a negotiate answer that comes after the wait timed out (Linux holds KVP\'s until its daemon runs)', () => {
+    const clock = new ManualClock()
+    const sd = new ShutdownService({offer: shutdownOffer, clock, responseTimeoutNs: 1e9})
+    const endpoint = new FakeEndpoint()
+    sd.opened(endpoint)
+    const [negotiate] = endpoint.take()
+    clock.advanceBy(2e9)
+    expect(sd.status()).toMatchObject({negotiation: 'Failed'})
+    sd.receive(incoming(linuxNegotiateAnswer(negotiate!.payload, [[3, 0]], [[3, 0]]), negotiate!.transactionId))
+    expect(sd.status()).toMatchObject({negotiation: 'Negotiated'})
+  })
 })
 
 describe('malformed guest packets', () => {

@@ -277,6 +277,8 @@ export abstract class IcService implements VmbusDevice {
 
   protected endpoint: ChannelEndpoint | null = null
   protected negotiation: NegotiationState = 'NotStarted'
+  /** Negotiation failed only for want of an answer: a late one is still taken. */
+  private negotiationTimedOut = false
   protected framework: IcVersion | null = null
   protected message: IcVersion | null = null
   protected everOpened = false
@@ -450,6 +452,7 @@ export abstract class IcService implements VmbusDevice {
 
   private startNegotiation(): void {
     this.negotiation = 'Negotiating'
+    this.negotiationTimedOut = false
     this.framework = null
     this.message = null
     const body = encodeNegotiateBody(FRAMEWORK_VERSIONS, this.messageVersions)
@@ -460,6 +463,7 @@ export abstract class IcService implements VmbusDevice {
         if (this.negotiation !== 'Negotiating') return
         if (status === IcStatus.TIMEOUT) {
           this.negotiation = 'Failed'
+          this.negotiationTimedOut = true
           this.lastError = `version negotiation failed: ${reason}`
         } else {
           this.negotiation = 'NotStarted'
@@ -469,6 +473,7 @@ export abstract class IcService implements VmbusDevice {
   }
 
   private finishNegotiation(packet: IcPacket): void {
+    this.negotiationTimedOut = false
     const result = decodeNegotiateResponse(packet, FRAMEWORK_VERSIONS, this.messageVersions)
     if (!result.ok) {
       this.negotiation = 'Failed'
@@ -530,8 +535,9 @@ export abstract class IcService implements VmbusDevice {
     }
     let entry = this.outstanding.get(packet.transactionId)
     let transactionId = packet.transactionId
-    // A negotiate answer is accepted by type while negotiating (it may predate a restore).
-    if (!entry && header.messageType === IcMessageType.Negotiate && this.negotiation === 'Negotiating') {
+    // A negotiate answer is accepted by type while negotiating (it may predate a restore), and
+    // after the wait for it timed out: Linux holds the KVP negotiation until its daemon runs.
+    if (!entry && header.messageType === IcMessageType.Negotiate && (this.negotiation === 'Negotiating' || this.negotiationTimedOut)) {
       for (const [id, candidate] of this.outstanding) {
         if (candidate.messageType === IcMessageType.Negotiate) {
           entry = candidate
