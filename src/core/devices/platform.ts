@@ -9,7 +9,7 @@ import {IoApic, type IoApicDelivery} from './emulated/io-apic.js'
 import {PcIoApicWiring} from './emulated/io-apic-isa-wiring.js'
 import {PicPair} from './emulated/pic.js'
 import {Pit} from './emulated/pit.js'
-import {IdeController, type IdeDriveConfig} from './emulated/ide/index.js'
+import {type GuestMemoryAccess, IdeController, type IdeDriveConfig} from './emulated/ide/index.js'
 import {PM1A_EVENT_PORT, PM_SCI_IRQ, PowerManagement} from './emulated/power-management.js'
 import {PostCode} from './emulated/post-code.js'
 import {SystemControlPortA} from './emulated/system-control-port-a.js'
@@ -72,6 +72,12 @@ export interface PlatformOptions {
    * master (0) or slave (1). Generation 2 has no IDE and ignores them.
    */
   ideDrives?: readonly IdeDriveConfig[]
+  /**
+   * Guest RAM for Generation 1's IDE bus-master DMA (writes must keep the
+   * processor's decoded code coherent). Without it the IDE devices offer
+   * PIO only.
+   */
+  guestMemory?: GuestMemoryAccess
 }
 
 /** Devices every generation has. */
@@ -307,6 +313,7 @@ function createGen1PciDevices(options: PlatformOptions, irqLines: IsaInterruptLi
     channelDecodes: (channel) => piix4Ide.channelDecodes(channel),
     // The bus-master block decodes where BAR4 starts out; a guest that moves BAR4 moves it off the claimed ports.
     busMaster: {base: DEFAULT_BUS_MASTER_BASE, decodes: () => piix4Ide.busMasterBase() === DEFAULT_BUS_MASTER_BASE},
+    memory: options.guestMemory,
   })
   return {pci, ide}
 }

@@ -1,3 +1,4 @@
+import type {GuestMemoryAccess} from '../devices/emulated/ide/index.js'
 import {createGen1Platform, createGen2Platform, type PlatformOptions} from '../devices/platform.js'
 import type {VmRecord} from '../store/schema.js'
 import type {AttachedDisks} from './attached-disks.js'
@@ -16,7 +17,12 @@ export function createMachinePlatform(
   vm: VmRecord,
   clock: GuestClock,
   events: PlatformEvents,
-  options: {a20Enabled: boolean; disks: AttachedDisks},
+  options: {
+    a20Enabled: boolean
+    disks: AttachedDisks
+    /** Guest RAM for the IDE controller's bus-master DMA; without it the IDE devices are PIO-only. */
+    guestMemory?: GuestMemoryAccess
+  },
 ): MachinePlatform {
   const platformOptions: PlatformOptions = {
     // The CMOS reports the RAM the guest can address, as the memory map does.
@@ -39,6 +45,7 @@ export function createMachinePlatform(
       kind: drive.kind,
       medium,
     })),
+    guestMemory: options.guestMemory,
   }
   return vm.generation === 1 ? createGen1Platform(platformOptions) : createGen2Platform(platformOptions)
 }

@@ -22,6 +22,7 @@ import {
   STATUS_ERR,
 } from './ata-constants.js'
 import {type ChsGeometry, defaultGeometry, identifyDevice, serialNumberOf} from './identify.js'
+import type {DmaEngine} from './bus-master.js'
 import {type DriveHost, IdeDrive} from './ide-drive.js'
 import {REG_COUNT, type TaskFile} from './task-file.js'
 
@@ -34,6 +35,8 @@ interface SectorTransfer {
   blockSectors: number
   write: boolean
   ext: boolean
+  /** A DMA command: the whole transfer moves in one data phase through the bus master. */
+  dma: boolean
 }
 
 const READY = STATUS_DRDY | STATUS_DSC
@@ -41,8 +44,9 @@ const READY = STATUS_DRDY | STATUS_DSC
 /**
  * An ATA hard disk on a BlockMedium: 512-byte logical sectors (a disk with
  * 4 KiB physical sectors says so in IDENTIFY word 106), LBA28, LBA48 and CHS
- * addressing, PIO single-sector and multiple-sector transfers. The disk has
- * no DMA: its IDENTIFY data offers none, so drivers stay on PIO.
+ * addressing, PIO single-sector and multiple-sector transfers, and READ/WRITE
+ * DMA (EXT) when the controller has a bus master with guest memory (without
+ * one IDENTIFY offers no DMA mode, so drivers stay on PIO).
  */
 export class AtaDisk extends IdeDrive {
   readonly kind = 'HardDisk' as const
@@ -52,8 +56,8 @@ export class AtaDisk extends IdeDrive {
   private writeCache = true
   private transfer: SectorTransfer | null = null
 
-  constructor(host: DriveHost, taskFile: TaskFile, medium: BlockMedium) {
-    super(host, taskFile, medium)
+  constructor(host: DriveHost, taskFile: TaskFile, medium: BlockMedium, dmaCapable = false) {
+    super(host, taskFile, medium, dmaCapable)
     this.sectors = Math.floor(medium.size / SECTOR_SIZE)
     this.geometry = defaultGeometry(this.sectors)
   }
@@ -96,6 +100,8 @@ export class AtaDisk extends IdeDrive {
             current: this.geometry,
             multipleSectors: this.multipleSectors,
             writeCache: this.writeCache,
+            dma: this.dmaCapable,
+            transferMode: this.transferMode,
           }),
         )
       case AtaCommand.ReadSectors:
@@ -117,6 +123,16 @@ export class AtaDisk extends IdeDrive {
       case AtaCommand.WriteMultipleExt:
       case AtaCommand.WriteMultipleFuaExt:
         return this.startMultiple(command, true, true)
+      case AtaCommand.ReadDma:
+      case AtaCommand.ReadDmaNoRetry:
+        return this.startDma(command, false, false)
+      case AtaCommand.ReadDmaExt:
+        return this.startDma(command, false, true)
+      case AtaCommand.WriteDma:
+      case AtaCommand.WriteDmaNoRetry:
+        return this.startDma(command, true, false)
+      case AtaCommand.WriteDmaExt:
+        return this.startDma(command, true, true)
       case AtaCommand.ReadVerifySectors:
       case AtaCommand.ReadVerifySectorsNoRetry:
       case AtaCommand.ReadVerifySectorsExt:
@@ -198,7 +214,7 @@ export class AtaDisk extends IdeDrive {
     const count = this.sectorCount(ext)
     if (lba === null || lba + count > this.sectors) return this.fail(ERROR_IDNF, lba ?? undefined, ext)
     if (write && this.disk.readOnly) return this.fail(ERROR_ABRT)
-    this.transfer = {command, lba, remaining: count, blockSectors, write, ext}
+    this.transfer = {command, lba, remaining: count, blockSectors, write, ext, dma: false}
     if (write) {
       // The host sends the first block without waiting for an interrupt.
       this.beginDataOut(this.blockLength())
@@ -206,6 +222,51 @@ export class AtaDisk extends IdeDrive {
     } else {
       this.loadReadBlock()
     }
+  }
+
+  /** A DMA command waits, DRQ set, for the bus master to be started (or runs now if it is). */
+  private startDma(command: number, write: boolean, ext: boolean): void {
+    if (!this.dmaCapable) return this.fail(ERROR_ABRT)
+    const lba = this.address(ext)
+    const count = this.sectorCount(ext)
+    if (lba === null || lba + count > this.sectors) return this.fail(ERROR_IDNF, lba ?? undefined, ext)
+    if (write && this.disk.readOnly) return this.fail(ERROR_ABRT)
+    this.transfer = {command, lba, remaining: count, blockSectors: count, write, ext, dma: true}
+    this.status = READY | STATUS_DRQ
+    this.host.dmaRequested()
+  }
+
+  get dmaReady(): boolean {
+    return this.transfer?.dma === true
+  }
+
+  executeDma(engine: DmaEngine): void {
+    const transfer = this.transfer
+    if (!transfer?.dma) return
+    const length = transfer.remaining * SECTOR_SIZE
+    if (transfer.write) {
+      const data = engine.fromMemory(length)
+      // A table shorter than the command, or a region outside RAM: the command fails, nothing is written.
+      if (data.length < length) return this.fail(ERROR_ABRT)
+      try {
+        this.disk.write(transfer.lba * SECTOR_SIZE, data)
+        if (!this.writeCache) this.disk.flush()
+      } catch {
+        return this.fail(ERROR_UNC, transfer.lba, transfer.ext)
+      }
+      this.counters.sectorsWritten += transfer.remaining
+    } else {
+      const data = new Uint8Array(length)
+      try {
+        this.disk.read(transfer.lba * SECTOR_SIZE, data)
+      } catch {
+        return this.fail(ERROR_UNC, transfer.lba, transfer.ext)
+      }
+      if (engine.toMemory(data) < length) return this.fail(ERROR_ABRT)
+      this.counters.sectorsRead += transfer.remaining
+    }
+    this.transfer = null
+    this.complete()
   }
 
   private blockLength(): number {
@@ -299,12 +360,8 @@ export class AtaDisk extends IdeDrive {
 
   private setFeatures(): void {
     switch (this.taskFile.features & 0xff) {
-      case FEATURE_SET_TRANSFER_MODE: {
-        const mode = this.taskFile.count & 0xff
-        // PIO default (00h/01h) or PIO flow-control mode 0-4 (08h-0Ch); no DMA mode is supported.
-        if (mode <= 0x01 || (mode >= 0x08 && mode <= 0x0c)) return this.complete()
-        return this.fail(ERROR_ABRT)
-      }
+      case FEATURE_SET_TRANSFER_MODE:
+        return this.selectTransferMode(this.taskFile.count & 0xff) ? this.complete() : this.fail(ERROR_ABRT)
       case FEATURE_ENABLE_WRITE_CACHE:
         this.writeCache = true
         return this.complete()
@@ -350,9 +407,13 @@ export class AtaDisk extends IdeDrive {
         command: t.integer('command', 0, 0xff),
         lba: t.integer('lba', 0, this.sectors),
         remaining: t.integer('remaining', 1, 65536),
-        blockSectors: t.integer('blockSectors', 1, MAX_MULTIPLE_SECTORS),
+        blockSectors: t.integer('blockSectors', 1, 65536),
         write: t.boolean('write'),
         ext: t.boolean('ext'),
+        dma: t.boolean('dma'),
+      }
+      if (!transfer.dma && transfer.blockSectors > MAX_MULTIPLE_SECTORS) {
+        throw new Error('Cannot restore the IDE disk: its PIO transfer has blocks larger than the multiple count allows')
       }
       if (transfer.lba + transfer.remaining > this.sectors) throw new Error('Cannot restore the IDE disk: its transfer runs past the end of the disk')
     }

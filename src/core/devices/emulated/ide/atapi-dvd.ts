@@ -15,6 +15,7 @@ import {
   STATUS_ERR,
 } from './ata-constants.js'
 import {identifyPacketDevice, serialNumberOf} from './identify.js'
+import type {DmaEngine} from './bus-master.js'
 import {decodeBytes, type DriveHost, IdeDrive} from './ide-drive.js'
 import {CD_BLOCK_SIZE, executeMmc, NO_SENSE, type Sense, SENSE_ILLEGAL_REQUEST} from './mmc-commands.js'
 import {REG_COUNT, REG_LBA_HIGH, REG_LBA_MID, type TaskFile} from './task-file.js'
@@ -27,7 +28,7 @@ const READY = STATUS_DRDY | STATUS_DSC
 /** Where a data-in command's bytes come from: a response built in memory, or the disc. */
 type Source = {kind: 'bytes'; data: Uint8Array; offset: number} | {kind: 'medium'; offset: number; remaining: number}
 
-type Phase = 'idle' | 'identify' | 'packet' | 'data-in'
+type Phase = 'idle' | 'identify' | 'packet' | 'data-in' | 'dma'
 
 /**
  * A DVD drive (an ATAPI packet device, ATA8-APT's PACKET protocol) with an
@@ -46,10 +47,12 @@ export class AtapiDvd extends IdeDrive {
   private byteLimit = MAX_BYTE_COUNT
   private source: Source | null = null
   private sense: Sense = NO_SENSE
+  /** The PACKET command asked for its data by DMA (features bit 0). */
+  private dmaPacket = false
   private readonly serial: string
 
-  constructor(host: DriveHost, taskFile: TaskFile, medium: BlockMedium | null) {
-    super(host, taskFile, medium)
+  constructor(host: DriveHost, taskFile: TaskFile, medium: BlockMedium | null, dmaCapable = false) {
+    super(host, taskFile, medium, dmaCapable)
     this.serial = serialNumberOf(medium?.diskIdentifier ?? '')
   }
 
@@ -58,6 +61,7 @@ export class AtapiDvd extends IdeDrive {
     this.phase = 'idle'
     this.source = null
     this.sense = NO_SENSE
+    this.dmaPacket = false
   }
 
   override abortForReset(): void {
@@ -85,20 +89,19 @@ export class AtapiDvd extends IdeDrive {
       case AtaCommand.IdentifyPacketDevice:
         // An ATA PIO data-in command, not a packet: one block, then done without an interrupt.
         this.phase = 'identify'
-        this.beginDataIn(identifyPacketDevice(this.serial))
+        this.beginDataIn(identifyPacketDevice(this.serial, this.dmaCapable, this.transferMode))
         this.status = READY | STATUS_DRQ
         return this.raiseInterrupt()
       case AtaCommand.DeviceReset:
         // Like a software reset of this device alone; it does not interrupt.
         this.resetSignature()
         return
-      case AtaCommand.SetFeatures: {
-        const mode = this.taskFile.count & 0xff
-        if ((this.taskFile.features & 0xff) !== FEATURE_SET_TRANSFER_MODE || mode <= 0x01 || (mode >= 0x08 && mode <= 0x0c)) {
+      case AtaCommand.SetFeatures:
+        // Of the features only the transfer mode means anything to this drive; the rest are accepted.
+        if ((this.taskFile.features & 0xff) !== FEATURE_SET_TRANSFER_MODE || this.selectTransferMode(this.taskFile.count & 0xff)) {
           return this.complete()
         }
         return this.abort()
-      }
       case AtaCommand.CheckPowerMode:
         this.taskFile.set(REG_COUNT, 0xff)
         return this.complete()
@@ -127,8 +130,9 @@ export class AtapiDvd extends IdeDrive {
   }
 
   private packet(): void {
-    // Features bit 0 asks for DMA, which this drive does not offer.
-    if (this.taskFile.features & 0x01) return this.abort()
+    // Features bit 0 asks for DMA, which needs a bus master with guest memory.
+    this.dmaPacket = (this.taskFile.features & 0x01) !== 0
+    if (this.dmaPacket && !this.dmaCapable) return this.abort()
     this.counters.packetCommands++
     const limit = ((this.taskFile.lbaHigh & 0xff) << 8) | (this.taskFile.lbaMid & 0xff)
     this.byteLimit = limit === 0 || limit === 0xffff ? MAX_BYTE_COUNT : limit
@@ -169,6 +173,13 @@ export class AtapiDvd extends IdeDrive {
       case 'read':
         this.source = {kind: 'medium', offset: result.offset, remaining: result.length}
         break
+    }
+    if (this.dmaPacket) {
+      // The data moves in one phase once the bus master runs; until then DRQ shows the device waiting.
+      this.phase = 'dma'
+      this.status = READY | STATUS_DRQ
+      this.host.dmaRequested()
+      return
     }
     this.phase = 'data-in'
     this.sendBlock()
@@ -214,6 +225,24 @@ export class AtapiDvd extends IdeDrive {
     return out
   }
 
+  get dmaReady(): boolean {
+    return this.phase === 'dma'
+  }
+
+  executeDma(engine: DmaEngine): void {
+    if (this.phase !== 'dma') return
+    const length = this.remaining()
+    let data: Uint8Array
+    try {
+      data = this.take(length)
+    } catch {
+      return this.checkCondition({key: 0x03, asc: 0x11, ascq: 0})
+    }
+    // A table shorter than the data: the command ends as ABORTED COMMAND.
+    if (engine.toMemory(data) < length) return this.checkCondition({key: 0x0b, asc: 0, ascq: 0})
+    this.finishPacket()
+  }
+
   private finishPacket(): void {
     this.phase = 'idle'
     this.source = null
@@ -238,6 +267,7 @@ export class AtapiDvd extends IdeDrive {
     const source = this.source
     return {
       phase: this.phase,
+      dmaPacket: this.dmaPacket,
       byteLimit: this.byteLimit,
       sense: {...this.sense},
       source:
@@ -251,9 +281,10 @@ export class AtapiDvd extends IdeDrive {
 
   protected parseCommandState(reader: SavedStateReader, raw: Record<string, unknown>): () => void {
     const phase = raw.phase
-    if (phase !== 'idle' && phase !== 'identify' && phase !== 'packet' && phase !== 'data-in') {
-      throw new Error('Cannot restore the IDE DVD drive: field "phase" must be idle, identify, packet or data-in')
+    if (phase !== 'idle' && phase !== 'identify' && phase !== 'packet' && phase !== 'data-in' && phase !== 'dma') {
+      throw new Error('Cannot restore the IDE DVD drive: field "phase" must be idle, identify, packet, data-in or dma')
     }
+    const dmaPacket = reader.boolean('dmaPacket')
     const byteLimit = reader.integer('byteLimit', 1, 0xffff)
     const s = reader.object('sense')
     const sense = {key: s.integer('key', 0, 15), asc: s.integer('asc', 0, 0xff), ascq: s.integer('ascq', 0, 0xff)}
@@ -274,6 +305,7 @@ export class AtapiDvd extends IdeDrive {
     }
     return () => {
       this.phase = phase
+      this.dmaPacket = dmaPacket
       this.byteLimit = byteLimit
       this.sense = sense
       this.source = source

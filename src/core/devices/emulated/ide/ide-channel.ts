@@ -34,6 +34,8 @@ export class IdeChannel implements DriveHost {
     private readonly irq: IrqLine,
     /** A device asserted its interrupt (the bus-master status register's interrupt bit follows it). */
     private readonly onInterrupt: () => void = () => {},
+    /** A device has a DMA data phase ready; null when the controller has no bus master with memory. */
+    private readonly onDmaRequest: (() => void) | null = null,
   ) {
     this.drives = [this.makeDrive(0, attachments[0]), this.makeDrive(1, attachments[1])]
   }
@@ -41,9 +43,10 @@ export class IdeChannel implements DriveHost {
   private makeDrive(position: number, attachment: DriveAttachment | null): IdeDrive | null {
     if (!attachment) return null
     const taskFile = this.taskFiles[position]!
-    if (attachment.kind === 'DvdDrive') return new AtapiDvd(this, taskFile, attachment.medium)
+    const dma = this.onDmaRequest !== null
+    if (attachment.kind === 'DvdDrive') return new AtapiDvd(this, taskFile, attachment.medium, dma)
     // A hard disk drive with nothing in it is not a device the host can see.
-    return attachment.medium ? new AtaDisk(this, taskFile, attachment.medium) : null
+    return attachment.medium ? new AtaDisk(this, taskFile, attachment.medium, dma) : null
   }
 
   get hasDevices(): boolean {
@@ -54,7 +57,11 @@ export class IdeChannel implements DriveHost {
     return this.taskFiles[0].device & DEVICE_DEV ? 1 : 0
   }
 
-  private get selectedDrive(): IdeDrive | null {
+  dmaRequested(): void {
+    this.onDmaRequest?.()
+  }
+
+  get selectedDrive(): IdeDrive | null {
     return this.drives[this.selected]
   }
 

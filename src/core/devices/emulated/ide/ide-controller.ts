@@ -2,7 +2,7 @@ import type {DeviceSavedState, IrqLine, PortIoDevice, PortRange} from '../../dev
 import {floatingBus, readBytewise, writeBytewise} from '../../port-access.js'
 import {SavedStateReader} from '../../saved-state.js'
 import type {BlockMedium} from '../../storage/block-medium.js'
-import {BusMasterRegisters} from './bus-master.js'
+import {BusMasterRegisters, type GuestMemoryAccess, PrdEngine} from './bus-master.js'
 import {type DriveAttachment, IdeChannel} from './ide-channel.js'
 import {TaskFile} from './task-file.js'
 
@@ -32,22 +32,30 @@ export interface IdeControllerOptions {
   channelDecodes?: (channel: number) => boolean
   /** The bus-master registers: where they are claimed, and whether they decode there now (BAR4 programmed to it). */
   busMaster?: {base: number; decodes: () => boolean}
+  /**
+   * Guest memory for bus-master DMA. With it (and `busMaster`) the devices
+   * offer DMA modes and run READ/WRITE DMA and DMA packets; without it they
+   * are PIO-only.
+   */
+  memory?: GuestMemoryAccess
 }
 
 /**
  * An IDE controller in legacy mode: the primary channel at 0x1F0-0x1F7 and
  * 0x3F6 on IRQ 14, the secondary at 0x170-0x177 and 0x376 on IRQ 15, each
- * with a master and a slave (ATA hard disks and ATAPI DVD drives), PIO only;
- * plus, when it is PIIX4's function, the bus-master register block. 0x3F7
- * and 0x377 are not claimed: they belong to the floppy controller.
+ * with a master and a slave (ATA hard disks and ATAPI DVD drives), PIO;
+ * plus, when it is PIIX4's function, the bus-master register block, and
+ * bus-master DMA when it is given guest memory. 0x3F7 and 0x377 are not
+ * claimed: they belong to the floppy controller.
  */
 export class IdeController implements PortIoDevice {
   readonly name = 'ide'
   readonly portRanges: readonly PortRange[]
   readonly channels: [IdeChannel, IdeChannel]
-  private readonly busMaster = new BusMasterRegisters()
+  private readonly busMaster = new BusMasterRegisters((channel) => this.runDma(channel))
   private portReads = 0
   private portWrites = 0
+  private dmaTransfers = 0
 
   constructor(private readonly options: IdeControllerOptions) {
     const attachments: [DriveAttachment | null, DriveAttachment | null][] = [
@@ -61,8 +69,16 @@ export class IdeController implements PortIoDevice {
       if (attachments[drive.channel]![drive.position]) throw new Error(`Two IDE drives are at ${drive.channel}:${drive.position}`)
       attachments[drive.channel]![drive.position] = {kind: drive.kind, medium: drive.medium}
     }
+    const dma = options.memory !== undefined && options.busMaster !== undefined
     this.channels = [0, 1].map(
-      (index) => new IdeChannel(index, attachments[index]!, options.irqs[index]!, () => this.busMaster.interrupt(index)),
+      (index) =>
+        new IdeChannel(
+          index,
+          attachments[index]!,
+          options.irqs[index]!,
+          () => this.busMaster.interrupt(index),
+          dma ? () => this.runDma(index) : null,
+        ),
     ) as [IdeChannel, IdeChannel]
     const ranges: PortRange[] = []
     IDE_CHANNELS.forEach((channel, index) => {
@@ -78,6 +94,21 @@ export class IdeController implements PortIoDevice {
   reset(): void {
     for (const channel of this.channels) channel.powerOn()
     this.busMaster.reset()
+  }
+
+  /**
+   * Runs the selected device's DMA data phase when it has one and the
+   * channel's bus master is started (whichever of the two came last), as
+   * one transfer through the PRD table.
+   */
+  private runDma(index: number): void {
+    const drive = this.channels[index]!.selectedDrive
+    const memory = this.options.memory
+    if (!memory || !drive?.dmaReady || !this.busMaster.started(index)) return
+    const engine = new PrdEngine(memory, this.busMaster.tableOf(index))
+    drive.executeDma(engine)
+    this.dmaTransfers++
+    this.busMaster.transferEnded(index, !engine.exhausted && !engine.failed && engine.hasCapacityLeft, engine.exhausted || engine.failed)
   }
 
   /** Which channel and register a port is, or null for the bus-master block. */
@@ -149,6 +180,7 @@ export class IdeController implements PortIoDevice {
     return {
       portReads: this.portReads,
       portWrites: this.portWrites,
+      dmaTransfers: this.dmaTransfers,
       ...totals,
       interrupts: this.channels.map((channel) => channel.interruptsRaised),
       drives,
@@ -160,6 +192,7 @@ export class IdeController implements PortIoDevice {
       version: SAVED_STATE_VERSION,
       portReads: this.portReads,
       portWrites: this.portWrites,
+      dmaTransfers: this.dmaTransfers,
       busMaster: this.busMaster.save(),
       channels: this.channels.map((channel) => ({
         control: channel.control,
@@ -174,6 +207,7 @@ export class IdeController implements PortIoDevice {
     const reader = SavedStateReader.open(state, this.name, SAVED_STATE_VERSION)
     const portReads = reader.integer('portReads', 0, Number.MAX_SAFE_INTEGER)
     const portWrites = reader.integer('portWrites', 0, Number.MAX_SAFE_INTEGER)
+    const dmaTransfers = reader.integer('dmaTransfers', 0, Number.MAX_SAFE_INTEGER)
     const busMaster = BusMasterRegisters.parse(reader.object('busMaster'))
     const rawChannels = state.channels as Array<Record<string, unknown>>
     const apply = reader.objects('channels', 2).map((channelReader, index) => {
@@ -204,6 +238,7 @@ export class IdeController implements PortIoDevice {
     })
     this.portReads = portReads
     this.portWrites = portWrites
+    this.dmaTransfers = dmaTransfers
     this.busMaster.load(busMaster)
     for (const applyChannel of apply) applyChannel()
   }

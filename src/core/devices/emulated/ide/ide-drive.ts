@@ -2,12 +2,15 @@ import type {DeviceSavedState} from '../../device.js'
 import type {BlockMedium} from '../../storage/block-medium.js'
 import {SavedStateReader} from '../../saved-state.js'
 import {DIAGNOSTIC_PASSED, STATUS_DRQ} from './ata-constants.js'
+import type {DmaEngine} from './bus-master.js'
 import type {TaskFile} from './task-file.js'
 
 /** What a device needs from its channel. */
 export interface DriveHost {
   /** The device asserts INTRQ (the channel drives the IRQ line if it is selected and nIEN is clear). */
   interruptChanged(): void
+  /** The device has a DMA data phase ready for the bus master (which runs it if it is started). */
+  dmaRequested(): void
 }
 
 /** Counters a device keeps, summed per controller in its statistics. */
@@ -43,11 +46,34 @@ export abstract class IdeDrive {
   protected direction: Direction = 'none'
   readonly counters: DriveCounters = {commands: 0, sectorsRead: 0, sectorsWritten: 0, errors: 0, flushes: 0, packetCommands: 0}
 
+  /** The SET FEATURES transfer mode the host chose (0: PIO default), reported in IDENTIFY words 63 and 88. */
+  protected transferMode = 0
+
   constructor(
     protected readonly host: DriveHost,
     readonly taskFile: TaskFile,
     readonly medium: BlockMedium | null,
+    /** The controller has a bus master with guest memory: the device offers DMA modes. */
+    readonly dmaCapable = false,
   ) {}
+
+  /** A DMA data phase is waiting for the bus master. */
+  abstract get dmaReady(): boolean
+  /** Runs the waiting DMA data phase through the bus master and completes the command. */
+  abstract executeDma(engine: DmaEngine): void
+
+  /**
+   * SET FEATURES 03h: PIO default or PIO flow-control modes 0-4; multiword
+   * DMA 0-2 and Ultra DMA 0-2 (PIIX4's UDMA/33) when the controller can do
+   * DMA. Returns whether the mode was accepted.
+   */
+  protected selectTransferMode(mode: number): boolean {
+    const pio = mode <= 0x01 || (mode >= 0x08 && mode <= 0x0c)
+    const dma = this.dmaCapable && ((mode >= 0x20 && mode <= 0x22) || (mode >= 0x40 && mode <= 0x42))
+    if (!pio && !dma) return false
+    this.transferMode = mode
+    return true
+  }
 
   /** Runs a command written to the command register while this device is selected. */
   abstract execute(command: number): void
@@ -61,6 +87,7 @@ export abstract class IdeDrive {
 
   /** Power-on or hardware reset. */
   powerOn(): void {
+    this.transferMode = 0
     this.endTransfer()
     this.interruptPending = false
     this.resetSignature()
@@ -153,6 +180,7 @@ export abstract class IdeDrive {
       direction: this.direction,
       buffer: Buffer.from(this.buffer).toString('base64'),
       bufferPosition: this.bufferPosition,
+      transferMode: this.transferMode,
       counters: {...this.counters},
       command: this.saveCommandState(),
     }
@@ -174,6 +202,7 @@ export abstract class IdeDrive {
     }
     const buffer = decodeBytes(fields.buffer, where, 'buffer', MAX_SAVED_BUFFER)
     const bufferPosition = reader.integer('bufferPosition', 0, buffer.length)
+    const transferMode = reader.integer('transferMode', 0, 0xff)
     const countersReader = reader.object('counters')
     const counters = Object.fromEntries(
       Object.keys(this.counters).map((key) => [key, countersReader.integer(key, 0, Number.MAX_SAFE_INTEGER)]),
@@ -187,6 +216,7 @@ export abstract class IdeDrive {
       this.direction = direction
       this.buffer = buffer
       this.bufferPosition = bufferPosition
+      this.transferMode = transferMode
       Object.assign(this.counters, counters)
       applyCommand()
     }

@@ -80,6 +80,23 @@ export interface AtaIdentity {
   /** SET MULTIPLE MODE's value; 0 when multiple mode is off. */
   multipleSectors: number
   writeCache: boolean
+  /** DMA modes are offered (a bus master with guest memory), and which SET FEATURES chose. */
+  dma: boolean
+  transferMode: number
+}
+
+/**
+ * Words 49 (bit 8), 53 (bit 2: word 88 valid), 63 and 88 for a device that
+ * offers multiword DMA 0-2 and Ultra DMA 0-2, with the selected mode's bit
+ * in the high byte.
+ */
+function setDmaWords(id: IdentifyWords, transferMode: number): void {
+  id.set(49, id.words[49]! | CAPABILITY_DMA)
+  id.set(53, id.words[53]! | 0x0004)
+  const mwdma = transferMode >= 0x20 && transferMode <= 0x22 ? 0x100 << (transferMode & 7) : 0
+  const udma = transferMode >= 0x40 && transferMode <= 0x42 ? 0x100 << (transferMode & 7) : 0
+  id.set(63, 0x0007 | mwdma)
+  id.set(88, 0x0007 | udma)
 }
 
 const WORD_82_WRITE_CACHE = 1 << 5
@@ -88,12 +105,14 @@ const WORD_83_LBA48 = 1 << 10
 const WORD_83_FLUSH_CACHE = 1 << 12
 const WORD_83_FLUSH_CACHE_EXT = 1 << 13
 const WORDS_VALID = 0x4000
+const CAPABILITY_DMA = 1 << 8
 const CAPABILITY_LBA = 1 << 9
 const CAPABILITY_IORDY = 1 << 11
 
 /**
- * A hard disk's IDENTIFY DEVICE data. No DMA modes are offered (words 49
- * bit 8, 63 and 88 clear), so drivers use PIO; PIO modes 3 and 4 with IORDY.
+ * A hard disk's IDENTIFY DEVICE data: PIO modes 3 and 4 with IORDY, and DMA
+ * modes only when the controller can do DMA (otherwise words 49 bit 8, 63
+ * and 88 are clear and drivers stay on PIO).
  */
 export function identifyDevice(identity: AtaIdentity): Uint8Array {
   const geometry = defaultGeometry(identity.sectors)
@@ -132,6 +151,7 @@ export function identifyDevice(identity: AtaIdentity): Uint8Array {
   const perPhysical = Math.max(1, Math.floor(identity.physicalSectorSize / SECTOR_SIZE))
   if (perPhysical > 1) id.set(106, 0x4000 | 0x2000 | Math.log2(perPhysical))
   else id.set(106, 0x4000)
+  if (identity.dma) setDmaWords(id, identity.transferMode)
   return id.toBytes()
 }
 
@@ -140,7 +160,7 @@ export function identifyDevice(identity: AtaIdentity): Uint8Array {
  * device with 12-byte packets that asserts DRQ within 50 us of the PACKET
  * command (so the host polls for it without an interrupt), PIO only.
  */
-export function identifyPacketDevice(serial: string): Uint8Array {
+export function identifyPacketDevice(serial: string, dma = false, transferMode = 0): Uint8Array {
   const id = new IdentifyWords()
   id.set(0, 0x8000 | (0x05 << 8) | 0x0080 | 0x0040)
   id.string(10, 10, serial)
@@ -158,5 +178,6 @@ export function identifyPacketDevice(serial: string): Uint8Array {
   id.set(85, 1 << 4)
   id.set(87, WORDS_VALID)
   id.set(93, 0x6001)
+  if (dma) setDmaWords(id, transferMode)
   return id.toBytes()
 }
