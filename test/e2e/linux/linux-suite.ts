@@ -6,19 +6,22 @@
  * is shared by every step (a boot costs about a minute of host time); the steps
  * run in order and each leaves the VM as the next expects it.
  */
-import {spawn} from 'node:child_process'
-import {existsSync} from 'node:fs'
+import {spawn, spawnSync} from 'node:child_process'
+import {createHash} from 'node:crypto'
+import {existsSync, readFileSync, rmSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {HV_BIN, hv, hvJson, REPO_ROOT, shellEnvironment, tempHome} from '../../helpers/hv.js'
+import {hasTool} from '../../helpers/tools.js'
 
 const IMAGES = join(REPO_ROOT, 'guests/images/linux')
 const BOOT_MS = 400_000
 const STEP_MS = 180_000
 
 export const linuxImagesPresent = existsSync(join(IMAGES, 'vmlinuz')) && existsSync(join(IMAGES, 'initrd.img'))
+const qemuImg = hasTool('qemu-img')
 
 export function linuxGuestSuite(generation: 1 | 2): void {
   if (!linuxImagesPresent) console.warn('linux e2e: guests/images/linux is missing; skipping')
@@ -59,11 +62,20 @@ export function linuxGuestSuite(generation: 1 | 2): void {
     return log.slice(log.lastIndexOf(begin) + begin.length, log.lastIndexOf(end)).replaceAll('\r', '')
   }
 
+  let blobMd5 = ''
+  /** Where busybox fdisk put the data partition, in bytes (from /sys/block/sda/sda1). */
+  let partition = {offset: 0, length: 0}
   const uptime = async (): Promise<number> => Number((await guest('cat /proc/uptime')).trim().split(/\s+/)[0])
 
   describe.skipIf(!linuxImagesPresent)(`Debian Linux on Generation ${generation}, with Linux's Hyper-V drivers`, () => {
+    // A data disk on the controller the generation boots from on Hyper-V: SCSI on Generation 2, IDE on
+    // Generation 1 (where Linux reaches it through the IDE accelerator channel; ata_piix leaves it alone).
+    const disk = join(home, `data${generation}.vhdx`)
+
     beforeAll(async () => {
       await ok('new-vm', name, '--guest', 'linux', '-Generation', String(generation), '-MemoryStartupBytes', '256MB')
+      await ok('new-vhd', disk, '-SizeBytes', '64MB')
+      await ok('add-vmharddiskdrive', name, '-ControllerType', generation === 1 ? 'IDE' : 'SCSI', '-Path', disk)
       await ok('start-vm', name)
       await until('hv_kvp_daemon to start and the shell to prompt', async () => {
         const log = await consoleOf()
@@ -135,6 +147,26 @@ export function linuxGuestSuite(generation: 1 | 2): void {
         (await guest(`echo "$(${field(0, 1)})=$(${field(1, 4)})"`)).includes(`hv-e2e=generation-${generation}`), 60_000)
     }, STEP_MS)
 
+    it(`hv_storvsc binds the ${generation === 1 ? 'IDE accelerator' : 'synthetic SCSI'} channel; Linux partitions, formats and writes the VHDX`, async () => {
+      const log = await consoleOf()
+      expect(log).toContain('hv_vmbus: registering driver hv_storvsc')
+      expect(log).toMatch(/Direct-Access +Msft +Virtual Disk +1\.0/)
+      expect(log).toMatch(/\[sda\] 131072 512-byte logical blocks: \(67\.1 MB\/64\.0 MiB\)/)
+      const [channel] = (await json('get-vmbus', name))[0].Channels.filter((c: {Name: string}) => c.Name === (generation === 1 ? 'Synthetic IDE Accelerator' : 'Synthetic SCSI Controller'))
+      expect(channel).toMatchObject({State: 'Open'})
+      if (generation === 1) expect(log).toContain('Hyper-V Virtual Machine detected, ATA device ignore set')
+      const table = await guest('printf "o\\nn\\np\\n1\\n\\n\\nw\\n" | fdisk /dev/sda >/dev/null 2>&1; echo "sda1 $(cat /sys/block/sda/sda1/start) $(cat /sys/block/sda/sda1/size)"')
+      const [, start, sectors] = table.match(/sda1 (\d+) (\d+)/)!.map(Number)
+      expect(sectors).toBeGreaterThan(120_000)
+      partition = {offset: start * 512, length: sectors * 512}
+      const written = await guest(
+        `mke2fs -q /dev/sda1 && mkdir -p /mnt && mount -t ext2 /dev/sda1 /mnt && echo hv-disk-${generation} > /mnt/hello.txt && ` +
+          'dd if=/dev/urandom of=/mnt/blob bs=1k count=1024 2>/dev/null && sync && md5sum /mnt/blob && echo written-ok',
+      )
+      expect(written).toContain('written-ok')
+      blobMd5 = written.match(/([0-9a-f]{32}) {2}\/mnt\/blob/)![1]
+    }, STEP_MS)
+
     it('save-vm and start-vm resume the running Linux exactly: its shell and its variables answer, uptime goes on', async () => {
       await guest('KEPT=across-save')
       const before = await uptime()
@@ -146,23 +178,32 @@ export function linuxGuestSuite(generation: 1 | 2): void {
       expect(after).toBeGreaterThan(before)
     }, STEP_MS)
 
-    it('a checkpoint of the running VM, applied later, resumes Linux as it was then', async () => {
+    it('a checkpoint of the running VM, applied later, resumes Linux as it was then, its disk too', async () => {
       await guest('rm -f /tmp/after-checkpoint')
       const atCheckpoint = await uptime()
       await ok('checkpoint-vm', name, 'running')
-      await guest('echo written > /tmp/after-checkpoint')
+      // The disk is the checkpoint's now: the VM writes to a differencing child of it.
+      const [drive] = await json('get-vmharddiskdrive', name)
+      expect(drive.Path).toMatch(/\.avhdx$/)
+      await guest('echo written > /tmp/after-checkpoint; echo later > /mnt/after-checkpoint.txt; sync')
       const later = await uptime()
       await ok('stop-vm', name, '--turn-off')
       await ok('restore-vmcheckpoint', name, 'running', '--force')
       expect((await json('get-vm', name))[0].State).toBe('Saved')
       await ok('start-vm', name)
       expect(await guest('cat /tmp/after-checkpoint 2>&1 || echo absent')).toContain('absent')
+      // The file written on the disk after the checkpoint is gone; what was there before is intact.
+      const onDisk = await guest('echo 3 > /proc/sys/vm/drop_caches; ls /mnt; cat /mnt/hello.txt; md5sum /mnt/blob')
+      expect(onDisk).not.toContain('after-checkpoint.txt')
+      expect(onDisk).toContain(`hv-disk-${generation}`)
+      expect(onDisk).toContain(blobMd5)
       const resumed = await uptime()
       expect(resumed).toBeGreaterThan(atCheckpoint)
       expect(resumed).toBeLessThan(later + 30) // it went on from the checkpoint, not from the later state
     }, STEP_MS)
 
     it('stop-vm shuts Linux down through hv_utils: its shutdown runs and the VM ends Off', async () => {
+      await guest('umount /mnt')
       await ok('stop-vm', name)
       const [vm] = await json('get-vm', name)
       expect(vm.State).toBe('Off')
@@ -192,5 +233,35 @@ export function linuxGuestSuite(generation: 1 | 2): void {
       expect(event).toMatchObject({LevelDisplayName: 'Error'})
       expect(event.Message).toContain('sysrq triggered crash')
     }, STEP_MS + 60_000)
+
+    it('with the checkpoints gone the disk merges back; qemu-img checks it, and Linux boots again to the same bytes and files', async () => {
+      await ok('remove-vmcheckpoint', name, '*')
+      const [drive] = await json('get-vmharddiskdrive', name)
+      expect(drive.Path).toBe(disk)
+      let imageMd5: string | null = null
+      if (qemuImg) {
+        const check = spawnSync('qemu-img', ['check', '-f', 'vhdx', disk], {encoding: 'utf8'})
+        expect(check.status, check.stdout + check.stderr).toBe(0)
+        const raw = join(home, 'data.raw')
+        const convert = spawnSync('qemu-img', ['convert', '-f', 'vhdx', '-O', 'raw', disk, raw], {encoding: 'utf8'})
+        expect(convert.status, convert.stderr).toBe(0)
+        const bytes = readFileSync(raw).subarray(partition.offset, partition.offset + partition.length)
+        rmSync(raw)
+        imageMd5 = createHash('md5').update(bytes).digest('hex')
+      } else {
+        console.warn('linux e2e: qemu-img is not installed; the image is not checked against it')
+      }
+      // A fresh boot (not a restore): Linux reads the filesystem's bytes as qemu-img did, and the files.
+      await ok('start-vm', name)
+      await until('the shell to prompt after a fresh boot', async () => {
+        const log = await consoleOf()
+        const boot = log.slice(log.lastIndexOf('sysrq triggered crash') + 1)
+        return boot.includes('hv-linux: hv_kvp_daemon started') && boot.includes('built-in shell (ash)')
+      })
+      if (imageMd5) expect(await guest('md5sum /dev/sda1')).toContain(imageMd5)
+      const files = await guest('mkdir -p /mnt && mount -t ext2 /dev/sda1 /mnt && cat /mnt/hello.txt && md5sum /mnt/blob')
+      expect(files).toContain(`hv-disk-${generation}`)
+      expect(files).toContain(blobMd5)
+    }, BOOT_MS + STEP_MS)
   })
 }
