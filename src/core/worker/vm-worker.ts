@@ -156,7 +156,21 @@ export class VmWorker {
         void vid.winhv.assertVirtualInterrupt(this.vid.id, vector, {level, destination, logical}),
     }
     // A Multiboot loader hands over with A20 enabled; firmware starts from a PC's power-on state.
-    this.platform = createMachinePlatform(vm, this.clock, events, {a20Enabled: this.bootImage.kind !== 'firmware', disks: this.disks})
+    const partition = this.vid.partition
+    this.platform = createMachinePlatform(vm, this.clock, events, {
+      a20Enabled: this.bootImage.kind !== 'firmware',
+      disks: this.disks,
+      // The IDE controller's bus-master DMA reaches guest RAM as the VMBus server does: what it writes is
+      // marked for saved state and drops any code the processor decoded there.
+      guestMemory: {
+        read: (gpa, length) => partition.memory.read(gpa, length),
+        write: (gpa, data) => {
+          if (!partition.memory.write(gpa, data)) return false
+          for (const vp of partition.vps) vp.cpu.invalidateCode(gpa, data.length)
+          return true
+        },
+      },
+    })
     // The VP's interrupt controller is its local APIC; the PIC (Generation 1) is its ExtINT source.
     this.vp.setExternalInterruptSource(this.platform.interruptController)
     // The x87's FERR# reaches IRQ 13 through the chipset (Generation 1).
