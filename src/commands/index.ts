@@ -87,6 +87,10 @@ import RemoveVmScsiController from './remove-vmscsicontroller.js'
 import GetVmIdeController from './get-vmidecontroller.js'
 import GetVmFloppyDiskDrive from './get-vmfloppydiskdrive.js'
 import SetVmFloppyDiskDrive from './set-vmfloppydiskdrive.js'
+// Plug-in devices.
+import AddVmPluginDevice from './add-vmplugindevice.js'
+import GetVmPluginDevice from './get-vmplugindevice.js'
+import RemoveVmPluginDevice from './remove-vmplugindevice.js'
 
 export const COMMANDS = {
   'disable-vmintegrationservice': DisableVmIntegrationService,
@@ -172,4 +176,8 @@ export const COMMANDS = {
   'get-vmidecontroller': GetVmIdeController,
   'get-vmfloppydiskdrive': GetVmFloppyDiskDrive,
   'set-vmfloppydiskdrive': SetVmFloppyDiskDrive,
+  // Plug-in devices.
+  'add-vmplugindevice': AddVmPluginDevice,
+  'get-vmplugindevice': GetVmPluginDevice,
+  'remove-vmplugindevice': RemoveVmPluginDevice,
 }

@@ -1,5 +1,5 @@
 import type {InterruptController} from '../cpu/api.js'
-import type {Device, DeviceSavedState, VirtualClock} from './device.js'
+import type {Device, DeviceSavedState, IrqLine, VirtualClock} from './device.js'
 import {A20Gate} from './emulated/a20-gate.js'
 import {CmosRtc} from './emulated/cmos-rtc.js'
 import {COPROCESSOR_ERROR_IRQ, CoprocessorError} from './emulated/coprocessor-error.js'
@@ -78,6 +78,12 @@ export interface PlatformOptions {
    * PIO only.
    */
   guestMemory?: GuestMemoryAccess
+  /**
+   * Devices beyond the board's own (plug-in VDevs), built once the ISA lines
+   * exist and placed after the board's devices: a clash of claims is the
+   * Motherboard's error, naming both devices.
+   */
+  extraDevices?: (irq: (line: number) => IrqLine) => readonly Device[]
 }
 
 /** Devices every generation has. */
@@ -199,6 +205,10 @@ function createCommonDevices(options: PlatformOptions, irqLines: IsaInterruptLin
   }
 }
 
+function extraDevices(options: PlatformOptions, irqLines: IsaInterruptLines): readonly Device[] {
+  return options.extraDevices?.((line) => irqLines.line(line)) ?? []
+}
+
 function commonDeviceList(common: CommonDevices): Device[] {
   return [common.com1, common.com2, common.powerManagement, common.postCode, common.debugExit]
 }
@@ -281,6 +291,7 @@ export function createGen1Platform(options: PlatformOptions): Platform {
       ...commonDeviceList(common),
       pci,
       ide,
+      ...extraDevices(options, irqLines),
     ],
     irqLines,
     interruptController: pic,
@@ -330,6 +341,10 @@ export function createGen2Platform(options: PlatformOptions): Platform {
   irqLines.connect(ioApic)
   const common = createCommonDevices(options, irqLines)
   // The I/O APIC first: see MotherboardOptions.devices.
-  const motherboard = new Motherboard({devices: [ioApic, ...commonDeviceList(common)], irqLines, interruptController: null})
+  const motherboard = new Motherboard({
+    devices: [ioApic, ...commonDeviceList(common), ...extraDevices(options, irqLines)],
+    irqLines,
+    interruptController: null,
+  })
   return new Platform(2, motherboard, common, null, ioApic)
 }

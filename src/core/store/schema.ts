@@ -193,6 +193,22 @@ export interface StorageSettings {
   floppyPath: string | null
 }
 
+/**
+ * A plug-in VDev of a VM: a device kind from an ES module outside hv (see
+ * src/core/devices/device-kind.ts), with the configuration its parseConfig()
+ * accepted when it was added.
+ */
+export interface PluginDeviceSettings {
+  /** Unique in the VM. */
+  name: string
+  /** Absolute path of the module. */
+  path: string
+  /** The kind's id ("vendor.name") when it was added. */
+  kind: string
+  /** JSON, as given to the kind. */
+  config: unknown
+}
+
 /** The worker process serving a running VM. */
 export interface WorkerRecord {
   pid: number
@@ -266,6 +282,8 @@ export interface VmRecord {
   comPorts: ComPortSettings[]
   /** Controllers and drives. */
   storage: StorageSettings
+  /** Plug-in devices; absent (none) in records written before VMs could have them. */
+  pluginDevices?: PluginDeviceSettings[]
 }
 
 /**
@@ -339,6 +357,8 @@ export interface CheckpointConfiguration {
   comPorts?: ComPortSettings[]
   /** Absent in checkpoints taken before VMs had drives: applying one keeps the VM's. */
   storage?: StorageSettings
+  /** Absent in checkpoints taken before VMs had plug-in devices: applying one keeps the VM's. */
+  pluginDevices?: PluginDeviceSettings[]
 }
 
 /**

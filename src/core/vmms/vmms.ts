@@ -35,6 +35,7 @@ import {VmLifecycle} from './vm-lifecycle.js'
 import {GuestServices} from './guest-services.js'
 import {selectVms, type VmSelector} from './vm-selection.js'
 import {nameMatches} from './wildcard.js'
+import {PluginDeviceService} from './plugin-device-service.js'
 
 export interface NewVmOptions {
   name?: string
@@ -128,6 +129,8 @@ export class Vmms {
   readonly disks: VirtualDiskService
   /** VMs' controllers and drives. */
   readonly drives: DriveService
+  /** Plug-in VDevs in VMs' configurations. */
+  readonly pluginDevices: PluginDeviceService
 
   constructor(readonly store: Store) {
     this.lifecycle = new VmLifecycle(store)
@@ -139,6 +142,7 @@ export class Vmms {
     this.comPorts = new ComPortService(store)
     this.disks = new VirtualDiskService(store)
     this.drives = new DriveService(store, this.disks)
+    this.pluginDevices = new PluginDeviceService(store)
   }
 
   static open(home: string = resolveHvHome()): Vmms {

@@ -1,5 +1,6 @@
 import type {GuestMemoryAccess} from '../devices/emulated/ide/index.js'
 import {createGen1Platform, createGen2Platform, type PlatformOptions} from '../devices/platform.js'
+import {createPluginDevice} from '../devices/plugins/index.js'
 import type {VmRecord} from '../store/schema.js'
 import type {AttachedDisks} from './attached-disks.js'
 import {addressableRamBytes} from './boot/memory-layout.js'
@@ -11,7 +12,7 @@ import type {MachinePlatform, PlatformEvents} from './machine-platform.js'
  * legacy set (PIC pair, PIT, CMOS/RTC, i8042, port 92), the PCI platform
  * (i440BX, PIIX4) and the IDE controller with the VM's IDE drives, beside the
  * COM ports, the power-management block, the POST port and the test-exit port;
- * Generation 2 keeps only the latter.
+ * Generation 2 keeps only the latter. Both take the VM's plug-in devices.
  */
 export function createMachinePlatform(
   vm: VmRecord,
@@ -46,6 +47,11 @@ export function createMachinePlatform(
       medium,
     })),
     guestMemory: options.guestMemory,
+    // Plug-in VDevs after the board's own devices; their log lines go to the worker's log (its stderr).
+    extraDevices: (irq) =>
+      (vm.pluginDevices ?? []).map((spec) =>
+        createPluginDevice(spec, {clock, irq, log: (message) => process.stderr.write(`${new Date().toISOString()} ${message}\n`)}),
+      ),
   }
   return vm.generation === 1 ? createGen1Platform(platformOptions) : createGen2Platform(platformOptions)
 }

@@ -33,6 +33,7 @@ export function configurationOf(vm: VmRecord): CheckpointConfiguration {
     generation: vm.generation, version: vm.version, notes: vm.notes, processor: vm.processor, memory: vm.memory, settings: vm.settings,
     bootSource: vm.bootSource, timeMode: vm.timeMode, tripleFaultAction: vm.tripleFaultAction,
     firmware: vm.firmware, video: vm.video, comPorts: comPortsOf(vm), storage: storageOf(vm),
+    pluginDevices: vm.pluginDevices ?? [],
   })
 }
 
