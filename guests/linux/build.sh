@@ -4,6 +4,8 @@
 #   images/linux/initrd.img  an initramfs: busybox-static, the kernel's Hyper-V modules,
 #                            hv_kvp_daemon (hyperv-daemons) and the libc it needs, and rootfs/
 #   images/linux/packages    the package versions (and licences) it was built from
+# The initramfs also gets /usr/bin/diskbench, the disk benchmark's program, from
+# images/linux/diskbench (built from tools/diskbench.c by tools/build.sh and committed).
 #
 #   sh guests/linux/build.sh              build into guests/images/linux (or OUT=dir)
 #   sh guests/linux/build.sh --check      say whether the pinned versions are still Debian's current ones
@@ -65,6 +67,8 @@ mkdir -p "$R/bin" "$R/sbin" "$R/usr/bin" "$R/etc" "$R/proc" "$R/sys" "$R/dev" "$
 cp "$P/bin/busybox" "$R/bin/busybox"
 for module in $MODULES; do cp "$P/lib/modules/$KERNEL_ABI-686/kernel/$module" "$R/lib/modules/"; done
 cp "$P/usr/sbin/hv_kvp_daemon" "$R/usr/sbin/"
+cp "$HERE/../images/linux/diskbench" "$R/usr/bin/diskbench"
+chmod 755 "$R/usr/bin/diskbench"
 cp "$P/lib/ld-linux.so.2" "$R/lib/"
 cp "$P/lib/i386-linux-gnu/libc.so.6" "$R/lib/i386-linux-gnu/"
 cp -R "$HERE/rootfs/." "$R/"
