@@ -59,7 +59,8 @@ export class VmbusStack {
     })
     this.storage = createStorageVsps(options.storage)
     this.server = new VmbusServer(createVmbusPartitionLink(options.winhv, options.partition), {
-      devices: [...this.storage, ...this.services.offeredDevices(this.enabled)],
+      // The integration services keep the first relids they had before storage was offered.
+      devices: [...this.services.offeredDevices(this.enabled), ...this.storage],
     })
   }
 
