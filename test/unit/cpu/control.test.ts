@@ -82,3 +82,19 @@ describe('near and far transfers', () => {
   })
 })
 
+
+describe('hint NOPs', () => {
+  it('ENDBR32, PREFETCHh and the 0F 19-1F hint NOPs do nothing, with register or memory operands, as on a P6', () => {
+    const code = [
+      0xf3, 0x0f, 0x1e, 0xfb, // endbr32
+      0x0f, 0x18, 0x06, // prefetchnta [esi]
+      0x0f, 0x19, 0xc0, // hint nop eax
+      0x0f, 0x1d, 0x44, 0x24, 0x08, // hint nop [esp+8]
+      0x0f, 0x1f, 0x80, 0, 0, 0, 0, // nop dword [eax+0]
+      ...movImm(Reg.EAX, 0x1234),
+    ]
+    const {cpu, exit} = run32(code)
+    expect(exit.reason).toBe(ExitReason.Hlt)
+    expect(cpu.getReg(Reg.EAX)).toBe(0x1234)
+  })
+})

@@ -309,7 +309,9 @@ set(0x106, entry('CLTS', '', clts))
 set(0x108, entry('INVD', '', invd))
 set(0x109, entry('WBINVD', '', wbinvd))
 set(0x10b, entry('UD2', '', undefinedOpcode))
-set(0x11f, entry('NOP', 'Ev', nop))
+// 0F 18 (PREFETCHh) and the hint NOPs 0F 19-1F take a ModRM operand and do nothing on a
+// P6-class processor: compilers emit them (ENDBR32 is F3 0F 1E FB, NOP DWORD [EAX] is 0F 1F 00).
+for (let op = 0x118; op <= 0x11f; op++) set(op, entry('NOP', 'Ev', nop))
 set(0x120, entry('MOV', 'Rd,Cd', movCr))
 set(0x121, entry('MOV', 'Rd,Dd', movDr))
 set(0x122, entry('MOV', 'Cd,Rd', movCr))
