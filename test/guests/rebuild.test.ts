@@ -171,3 +171,18 @@ describe.skipIf(!haveTinyosTools)(
     })
   },
 )
+
+describe.skipIf(!haveGcc32() || !haveBinutils)(
+  `the Linux guest's diskbench rebuild${haveBinutils ? '' : ' (skipped: needs gcc -m32 and GNU ld)'}`,
+  () => {
+    it('guests/linux/tools/build.sh reproduces images/linux/diskbench byte for byte with the recorded toolchain', (ctx) => {
+      const out = path.join(tmp, 'diskbench')
+      const r = spawnSync('sh', [path.join(guestsDir, 'linux/tools/build.sh')], {encoding: 'utf8', env: {...process.env, OUT: out}})
+      expect(r.status, r.stderr).toBe(0)
+      const local = readFileSync(path.join(out, 'diskbench.toolchain'), 'utf8')
+      const recorded = readFileSync(path.join(imagesDir, 'linux/diskbench.toolchain'), 'utf8')
+      if (local !== recorded) ctx.skip(`the local toolchain differs from the one recorded in guests/images/linux/diskbench.toolchain:\n${local}`)
+      expect(readFileSync(path.join(out, 'diskbench')).equals(readFileSync(path.join(imagesDir, 'linux/diskbench')))).toBe(true)
+    })
+  },
+)
