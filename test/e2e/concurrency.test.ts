@@ -53,8 +53,12 @@ describe('a process killed in the middle of a store write', () => {
     const writer = `
       import {Store} from '${join(REPO_ROOT, 'src/core/store/store.ts')}'
       const store = new Store(process.env.HV_HOME)
+      const write = () => store.update((doc) => { doc.nextEventId++; doc.vms[0].notes = String(Math.random()).repeat(20) })
+      // Ready once one update has landed: a 4000-VM store takes a good part of the kill window to
+      // load and write on a slow machine, and every trial should find the writer mid-stream.
+      await write()
       process.send('ready')
-      for (;;) await store.update((doc) => { doc.nextEventId++; doc.vms[0].notes = String(Math.random()).repeat(20) })
+      for (;;) await write()
     `
     const trials = 25
     let lastCount = 0
