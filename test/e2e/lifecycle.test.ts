@@ -167,11 +167,12 @@ describe('the state machine through the commands', () => {
 
 describe('save and restore', () => {
   it('a deterministic guest saved mid-run and started again prints exactly what an uninterrupted run prints', async () => {
-    await newVm('whole', '--boot-kernel', kernel('countdown'))
-    expect((await run('start-vm', 'whole', '--wait')).code).toBe(7)
+    // The pacer kernel: its 40 lines take seconds, so save-vm lands mid-run even on a loaded machine.
+    await newVm('whole', '--boot-kernel', kernel('pacer'))
+    expect((await run('start-vm', 'whole', '--wait', '--timeout', '120')).code).toBe(7)
     const reference = await consoleOf('whole', '--raw')
 
-    await newVm('split', '--boot-kernel', kernel('countdown'))
+    await newVm('split', '--boot-kernel', kernel('pacer'))
     expect((await run('start-vm', 'split')).code).toBe(0)
     await eventually(async () => (await consoleOf('split')).includes('line 5 '), 'a few lines')
     expect((await run('save-vm', 'split')).code).toBe(0)
@@ -182,12 +183,12 @@ describe('save and restore', () => {
     expect(reference.startsWith(atSave)).toBe(true)
     const savedDirectory = JSON.parse(readFileSync(join(home, 'store.json'), 'utf8')).vms.find((v: {name: string}) => v.name === 'split').savedState.directory
     expect(existsSync(savedDirectory)).toBe(true)
-    const resumed = await run('start-vm', 'split', '--wait', '--timeout', '60')
+    const resumed = await run('start-vm', 'split', '--wait', '--timeout', '120')
     expect(resumed.code).toBe(7)
     expect(await consoleOf('split', '--raw')).toBe(reference)
     // Once the VM ran on, its saved files were removed.
     expect(existsSync(savedDirectory)).toBe(false)
-  })
+  }, 240_000)
 
   it('refuses a corrupt saved state and leaves the VM Saved', async () => {
     await newVm('bad', '--boot-kernel', kernel('touch'))
