@@ -149,7 +149,7 @@ describe('StorVSP: SCSI commands through GPA-direct buffers', () => {
   })
 
   it('reads capacity, and writes and reads back data spread over scattered pages', () => {
-    const {srb, medium} = setup()
+    const {srb, medium, vsp} = setup()
     const capacity = srb([0x9e, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 32, 0, 0], 32).data()
     expect(new DataView(capacity.buffer).getUint32(4)).toBe((8 << 20) / 512 - 1)
     expect(new DataView(capacity.buffer).getUint32(8)).toBe(512)
@@ -164,6 +164,10 @@ describe('StorVSP: SCSI commands through GPA-direct buffers', () => {
     expect(read.data()).toEqual(payload)
     expect(srb([0x35, 0, 0, 0, 0, 0, 0, 0, 0, 0], 0, {dataIn: 2}).completion.srbStatus).toBe(SrbStatus.Success)
     expect(medium.flushes).toBe(1)
+    // The unit counts what it did, for get-vm's counters and bench:disk.
+    expect(vsp.statistics().units[0]).toMatchObject({
+      commands: 4, readCommands: 1, writeCommands: 1, bytesRead: payload.length, bytesWritten: payload.length, errors: 0,
+    })
   })
 
   it('fails what a disk refuses with CHECK CONDITION and fixed-format sense, as sd expects', () => {

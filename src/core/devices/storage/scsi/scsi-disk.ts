@@ -11,8 +11,8 @@
 import type {BlockMedium} from '../block-medium.js'
 import {Asc, fixedSense, SenseKey} from './sense.js'
 import {
-  be16, be32, be64, checkCondition, type DataBuffer, good, putAscii, putBe16, putBe32, putBe64, replyData,
-  type ScsiCommandResult, type ScsiLogicalUnit, type ScsiUnitStatistics, zeroStatistics,
+  be16, be32, be64, checkCondition, CountingUnit, type DataBuffer, good, putAscii, putBe16, putBe32, putBe64, replyData,
+  type ScsiCommandResult,
 } from './scsi-target.js'
 
 export const ScsiOp = {
@@ -64,29 +64,18 @@ export interface InquiryIdentity {
 
 export const VIRTUAL_DISK_IDENTITY: InquiryIdentity = {vendor: 'Msft', product: 'Virtual Disk', revision: '1.0'}
 
-export class ScsiDisk implements ScsiLogicalUnit {
+export class ScsiDisk extends CountingUnit {
   readonly description = 'Virtual Disk'
-  private readonly stats = zeroStatistics()
   private readonly blockSize: number
   private readonly blocks: number
 
   constructor(private readonly medium: BlockMedium) {
+    super()
     this.blockSize = medium.logicalSectorSize
     this.blocks = Math.floor(medium.size / this.blockSize)
   }
 
-  statistics(): ScsiUnitStatistics {
-    return {...this.stats}
-  }
-
-  execute(cdb: Uint8Array, buffer: DataBuffer | null): ScsiCommandResult {
-    this.stats.commands++
-    const result = this.dispatch(cdb, buffer)
-    if (result.status !== 0) this.stats.errors++
-    return result
-  }
-
-  private dispatch(cdb: Uint8Array, buffer: DataBuffer | null): ScsiCommandResult {
+  protected dispatch(cdb: Uint8Array, buffer: DataBuffer | null): ScsiCommandResult {
     switch (cdb[0]) {
       case ScsiOp.TestUnitReady:
       case ScsiOp.StartStopUnit:

@@ -9,8 +9,7 @@
 import type {BlockMedium} from '../block-medium.js'
 import {Asc, fixedSense, SenseKey} from './sense.js'
 import {
-  be16, be32, checkCondition, type DataBuffer, good, putBe16, putBe32, replyData, type ScsiCommandResult,
-  type ScsiLogicalUnit, type ScsiUnitStatistics, zeroStatistics,
+  be16, be32, checkCondition, CountingUnit, type DataBuffer, good, putBe16, putBe32, replyData, type ScsiCommandResult,
 } from './scsi-target.js'
 import {invalidField, ScsiOp, standardInquiry} from './scsi-disk.js'
 
@@ -18,28 +17,18 @@ const DVD_BLOCK = 2048
 /** MMC profile 0x0010: DVD-ROM. */
 const PROFILE_DVD_ROM = 0x0010
 
-export class ScsiDvd implements ScsiLogicalUnit {
+export class ScsiDvd extends CountingUnit {
   readonly description = 'Virtual DVD-ROM'
-  private readonly stats = zeroStatistics()
 
-  constructor(private readonly medium: BlockMedium | null) {}
-
-  statistics(): ScsiUnitStatistics {
-    return {...this.stats}
-  }
-
-  execute(cdb: Uint8Array, buffer: DataBuffer | null): ScsiCommandResult {
-    this.stats.commands++
-    const result = this.dispatch(cdb, buffer)
-    if (result.status !== 0) this.stats.errors++
-    return result
+  constructor(private readonly medium: BlockMedium | null) {
+    super()
   }
 
   private get blocks(): number {
     return this.medium ? Math.floor(this.medium.size / DVD_BLOCK) : 0
   }
 
-  private dispatch(cdb: Uint8Array, buffer: DataBuffer | null): ScsiCommandResult {
+  protected dispatch(cdb: Uint8Array, buffer: DataBuffer | null): ScsiCommandResult {
     switch (cdb[0]) {
       case ScsiOp.Inquiry:
         if (cdb[1] & 0x01) {

@@ -44,6 +44,28 @@ export function zeroStatistics(): ScsiUnitStatistics {
   return {commands: 0, readCommands: 0, writeCommands: 0, bytesRead: 0, bytesWritten: 0, errors: 0}
 }
 
+/**
+ * What every unit shares: each command counted, and failed ones as errors.
+ * A unit implements `dispatch` and adds its own transfer counts to `stats`.
+ */
+export abstract class CountingUnit implements ScsiLogicalUnit {
+  abstract readonly description: string
+  protected readonly stats = zeroStatistics()
+
+  statistics(): ScsiUnitStatistics {
+    return {...this.stats}
+  }
+
+  execute(cdb: Uint8Array, buffer: DataBuffer | null): ScsiCommandResult {
+    this.stats.commands++
+    const result = this.dispatch(cdb, buffer)
+    if (result.status !== ScsiStatus.Good) this.stats.errors++
+    return result
+  }
+
+  protected abstract dispatch(cdb: Uint8Array, buffer: DataBuffer | null): ScsiCommandResult
+}
+
 /** A plain in-memory DataBuffer. */
 export class MemoryDataBuffer implements DataBuffer {
   constructor(readonly bytes: Uint8Array) {}
