@@ -5,8 +5,7 @@
  * on is checked here against the file, so that a damaged image fails to open
  * with a DiskFormatError naming the field rather than misbehaving later.
  */
-import {realpathSync, statSync} from 'node:fs'
-import {resolve} from 'node:path'
+import {statSync} from 'node:fs'
 
 import {InvalidArgumentError} from '../../errors.js'
 import {DiskFormatError, type OpenDiskOptions} from '../virtual-disk.js'
@@ -20,6 +19,7 @@ import {type ParentCandidate, parentCandidates, readParentLocators} from './pare
 import {bitmapSize} from './sector-bitmap.js'
 import {SparseVhdImage} from './sparse-image.js'
 import type {VhdImage} from './vhd-image.js'
+import {realPath} from '../real-path.js'
 
 export interface OpenVhdImageOptions extends OpenDiskOptions {
   /** How to open the image and its parents' files; tests substitute one that records or checks every access. */
@@ -237,15 +237,6 @@ function openNewParent(childPath: string, parentPath: string, openFile: ImageFil
 function describeCandidate(candidate: ParentCandidate): string {
   if (candidate.path === null) return `"${candidate.recorded}" (${candidate.locator} locator; not a path on this host)`
   return `${candidate.path} (${candidate.locator} locator "${candidate.recorded}")`
-}
-
-/** The file's path with links resolved, to recognise one file under two names. */
-function realPath(path: string): string {
-  try {
-    return realpathSync(path)
-  } catch {
-    return resolve(path)
-  }
 }
 
 function isFile(path: string): boolean {

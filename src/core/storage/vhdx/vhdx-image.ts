@@ -20,7 +20,7 @@
  * every changed 4 KiB of BAT, region tables and metadata goes through the log
  * in one entry, so a writer stopped anywhere leaves the old disk or the new.
  */
-import {existsSync, realpathSync, statSync} from 'node:fs'
+import {existsSync, statSync} from 'node:fs'
 import {resolve} from 'node:path'
 
 import {InvalidArgumentError, InvalidStateError, NotFoundError} from '../../errors.js'
@@ -37,6 +37,7 @@ import {ABSOLUTE_WIN32_PATH, PARENT_LINKAGE, PARENT_LINKAGE2, RELATIVE_PATH, VOL
 import {relativeLocatorPath} from './parent.js'
 import {moveBatRegion, type Extent, type NamedExtent} from './region-table.js'
 import {SectorBitmap} from './sector-bitmap.js'
+import {realPath} from '../real-path.js'
 
 export interface VhdxImageParts {
   file: ImageFile
@@ -611,13 +612,4 @@ function padded(bytes: Uint8Array, length: number): Uint8Array {
   const result = new Uint8Array(length)
   result.set(bytes.subarray(0, length))
   return result
-}
-
-/** The file's path with links resolved, to recognise one file under two names. */
-function realPath(path: string): string {
-  try {
-    return realpathSync(path)
-  } catch {
-    return resolve(path)
-  }
 }

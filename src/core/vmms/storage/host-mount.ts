@@ -12,11 +12,12 @@
  * at a reboot, is never reported as attached.
  */
 import {spawnSync} from 'node:child_process'
-import {readdirSync, readFileSync, realpathSync} from 'node:fs'
+import {readdirSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {InvalidStateError} from '../../errors.js'
 import type {VirtualDisk} from '../../storage/index.js'
+import {realPath} from '../../storage/real-path.js'
 
 const SYS_BLOCK = '/sys/block'
 
@@ -90,10 +91,3 @@ function firstLine(text: string | undefined): string {
   return (text ?? '').trim().split('\n')[0] ?? ''
 }
 
-function realPath(path: string): string {
-  try {
-    return realpathSync(path)
-  } catch {
-    return path
-  }
-}

@@ -6,7 +6,7 @@
  * the cmdlets' words where they have them.
  */
 import {randomUUID} from 'node:crypto'
-import {existsSync, realpathSync, renameSync, rmSync, statSync} from 'node:fs'
+import {existsSync, renameSync, rmSync, statSync} from 'node:fs'
 import {hostname} from 'node:os'
 import {basename, dirname, join, resolve} from 'node:path'
 
@@ -21,6 +21,7 @@ import {copyDisk} from './disk-copy.js'
 import {dismount, mount, mountedDevice} from './host-mount.js'
 import {allocatedRanges} from './disk-ranges.js'
 import {minimumSize} from './partition-table.js'
+import {realPath} from '../../storage/real-path.js'
 
 const GIB = 1024 ** 3
 const TIB = 1024 ** 4
@@ -393,14 +394,6 @@ function chainPaths(path: string): string[] {
     })
   } catch {
     return [path]
-  }
-}
-
-function realPath(path: string): string {
-  try {
-    return realpathSync(path)
-  } catch {
-    return resolve(path)
   }
 }
 

@@ -1,4 +1,5 @@
 import type {BlockMedium} from '../../storage/block-medium.js'
+import {be16, be32, putAscii, putBe16, putBe32} from '../../storage/scsi/scsi-target.js'
 
 /**
  * The SCSI/MMC commands a DVD drive answers inside ATAPI packets (SPC-3,
@@ -72,29 +73,6 @@ function check(key: number, asc: number, ascq = 0): MmcResult {
 
 const invalidField = () => check(SENSE_ILLEGAL_REQUEST, ASC_INVALID_FIELD_IN_CDB)
 const notPresent = () => check(SENSE_NOT_READY, ASC_MEDIUM_NOT_PRESENT)
-
-function be16(cdb: Uint8Array, at: number): number {
-  return (cdb[at]! << 8) | cdb[at + 1]!
-}
-
-function be32(cdb: Uint8Array, at: number): number {
-  return ((cdb[at]! << 24) | (cdb[at + 1]! << 16) | (cdb[at + 2]! << 8) | cdb[at + 3]!) >>> 0
-}
-
-function putBe16(out: Uint8Array, at: number, value: number): void {
-  out[at] = (value >> 8) & 0xff
-  out[at + 1] = value & 0xff
-}
-
-function putBe32(out: Uint8Array, at: number, value: number): void {
-  putBe16(out, at, Math.floor(value / 0x10000) & 0xffff)
-  putBe16(out, at + 2, value & 0xffff)
-}
-
-function ascii(out: Uint8Array, at: number, length: number, text: string): void {
-  const padded = text.padEnd(length, ' ')
-  for (let i = 0; i < length; i++) out[at + i] = padded.charCodeAt(i)
-}
 
 /** The response cut to the allocation length the host gave. */
 function data(bytes: Uint8Array, allocationLength: number): MmcResult {
@@ -172,7 +150,7 @@ function inquiry(cdb: Uint8Array, context: MmcContext): MmcResult {
       out[0] = 0x05
       out[1] = 0x80
       out[3] = context.serial.length
-      ascii(out, 4, context.serial.length, context.serial)
+      putAscii(out, 4, context.serial.length, context.serial)
       return data(out, allocation)
     }
     return invalidField()
@@ -184,9 +162,9 @@ function inquiry(cdb: Uint8Array, context: MmcContext): MmcResult {
   out[2] = 0x05 // SPC-3
   out[3] = 0x02 // response data format 2
   out[4] = 36 - 5
-  ascii(out, 8, 8, VENDOR)
-  ascii(out, 16, 16, PRODUCT)
-  ascii(out, 32, 4, REVISION)
+  putAscii(out, 8, 8, VENDOR)
+  putAscii(out, 16, 16, PRODUCT)
+  putAscii(out, 32, 4, REVISION)
   return data(out, allocation)
 }
 
