@@ -46,3 +46,16 @@ export function withDisk<T>(path: string, options: OpenDiskOptions, use: (disk: 
     disk.close()
   }
 }
+
+/** The image at `path` and its parents, child first; just the image when its chain does not open. */
+export function chainPaths(path: string): string[] {
+  try {
+    return withDisk(path, {readOnly: true}, (disk) => {
+      const paths: string[] = []
+      for (let level: VirtualDisk | null = disk; level !== null; level = level.parent) paths.push(level.path)
+      return paths
+    })
+  } catch {
+    return [path]
+  }
+}

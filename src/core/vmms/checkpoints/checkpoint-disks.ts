@@ -17,7 +17,7 @@ import {existsSync, rmSync} from 'node:fs'
 import {basename, dirname, extname, join} from 'node:path'
 
 import {InvalidStateError} from '../../errors.js'
-import {createDisk, withDisk} from '../../storage/index.js'
+import {chainPaths, createDisk, withDisk} from '../../storage/index.js'
 import type {StorageSettings, StoreDocument, VmRecord} from '../../store/schema.js'
 import type {Store} from '../../store/store.js'
 import {copyDisk} from '../storage/disk-copy.js'
@@ -149,11 +149,11 @@ function parentOf(path: string): string | null {
   }
 }
 
-/** Whether a disk in use other than `except` has `ancestor` in its chain. */
+/** Whether a disk in use other than `except` has `ancestor` in its chain (each chain opened once). */
 function otherDescendants(referenced: ReadonlySet<string>, ancestor: string, except: string): boolean {
   for (const path of referenced) {
     if (path === except || path === ancestor) continue
-    for (let level = parentOf(path), hops = 0; level !== null && hops < 256; level = parentOf(level), hops++) {
+    for (const level of chainPaths(path).slice(1)) {
       if (level === except) break
       if (level === ancestor) return true
     }

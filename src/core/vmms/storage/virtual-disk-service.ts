@@ -13,7 +13,7 @@ import {basename, dirname, join, resolve} from 'node:path'
 import {InvalidArgumentError, InvalidStateError, NotFoundError} from '../../errors.js'
 import type {Store} from '../../store/store.js'
 import {
-  createDisk, DiskFormatError, formatForPath, openDisk, withDisk,
+  chainPaths, createDisk, DiskFormatError, formatForPath, openDisk, withDisk,
   type SectorSize, type VhdFormat, type VhdType, type VirtualDisk,
 } from '../../storage/index.js'
 import {storageOf} from './controllers.js'
@@ -381,19 +381,6 @@ function describeDisk(disk: VirtualDisk): VirtualHardDiskInfo {
     attached: mounted !== null,
     diskNumber: mounted?.number ?? null,
     devicePath: mounted?.path ?? null,
-  }
-}
-
-/** The image at `path` and its parents; just the image when its chain does not open. */
-function chainPaths(path: string): string[] {
-  try {
-    return withDisk(path, {readOnly: true}, (disk) => {
-      const paths: string[] = []
-      for (let level: VirtualDisk | null = disk; level !== null; level = level.parent) paths.push(level.path)
-      return paths
-    })
-  } catch {
-    return [path]
   }
 }
 
